@@ -1,0 +1,2 @@
+export { linksDump, decodeEntities } from './linksdump.ts';
+export type { LinksDumpOptions } from './linksdump.ts';
