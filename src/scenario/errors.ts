@@ -33,6 +33,7 @@ export class ScenarioErrors extends Error {
 }
 
 export function posToString(pos: SourcePos): string {
+  if (pos.line <= 0) return pos.file;
   return pos.column > 0 ? `${pos.file}:${pos.line}:${pos.column}` : `${pos.file}:${pos.line}`;
 }
 
