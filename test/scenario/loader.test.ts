@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadScenario, ScenarioErrors, scenarioJsonSchema, scenarioToYaml } from '../../src/scenario/index.ts';
 
-const LAB = join(import.meta.dirname, '..', '..', 'scenarios', 'netkit-loadbalancer.yaml');
+const LAB = fileURLToPath(new URL('../../scenarios/netkit-loadbalancer.yaml', import.meta.url));
 
 function errorsOf(text: string, file = 'bad.yaml'): string {
   try {

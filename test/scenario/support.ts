@@ -1,8 +1,9 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { LabFolder } from '../../src/scenario/index.ts';
 
-export const FIXTURES = join(import.meta.dirname, 'fixtures');
+export const FIXTURES = fileURLToPath(new URL('./fixtures', import.meta.url));
 
 /** Reads a lab folder the way the CLI does (every file as UTF-8 text, relative paths with /). */
 export function readFixtureLab(name: string): LabFolder {
