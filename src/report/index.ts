@@ -1,0 +1,8 @@
+// The lab report (compte rendu): LabRunData -> report.md + report.html, and LabRunData from a run.
+export type * from './model.ts';
+export { buildReport, utcString } from './build.ts';
+export type { BuiltReport, ReportOptions } from './build.ts';
+export type { Lang } from './messages.ts';
+export { wilsonInterval, effectiveProbability, expectationFor, nthOutcome, Z95 } from './stats.ts';
+export type { Expectation, Interval } from './stats.ts';
+export { parseNatListing, dnatRulesFor, policyOf } from './listing.ts';
