@@ -1,0 +1,239 @@
+// pcapng (draft-ietf-opsawg-pcapng), little-endian. One section: SHB (comment + application
+// name only: nothing about the machine, so files are identical everywhere), one IDB per interface
+// with if_name, if_description and if_tsresol = 9 (nanoseconds), then EPBs with epb_flags
+// (direction) and opt_comment.
+
+import { LINKTYPE_ETHERNET, PCAP_SNAPLEN } from './pcap.ts';
+import { BufferedWriter, type ByteSink } from './sink.ts';
+
+export const PCAPNG_SHB = 0x0a0d0d0a;
+export const PCAPNG_IDB = 0x00000001;
+export const PCAPNG_SPB = 0x00000003;
+export const PCAPNG_EPB = 0x00000006;
+export const PCAPNG_BYTE_ORDER_MAGIC = 0x1a2b3c4d;
+
+export const OPT_ENDOFOPT = 0;
+export const OPT_COMMENT = 1;
+export const SHB_HARDWARE = 2;
+export const SHB_OS = 3;
+export const SHB_USERAPPL = 4;
+export const IF_NAME = 2;
+export const IF_DESCRIPTION = 3;
+export const IF_TSRESOL = 9;
+export const EPB_FLAGS = 2;
+
+/** epb_flags bits 0-1 (inbound/outbound). */
+export const EPB_DIRECTION_INBOUND = 1;
+export const EPB_DIRECTION_OUTBOUND = 2;
+
+export type Direction = 'in' | 'out';
+
+export interface PcapngWriterOptions {
+  /** SHB opt_comment. Default: "lbsim". */
+  comment?: string;
+  /** SHB shb_userappl. Default: "lbsim" (no version, so goldens survive releases). */
+  application?: string;
+  bufferSize?: number;
+}
+
+export interface PacketMeta {
+  direction?: Direction;
+  /** One opt_comment per entry (Wireshark shows each as a packet comment). */
+  comment?: string | readonly string[];
+  origLen?: number;
+}
+
+const utf8 = new TextEncoder();
+
+function pad4(n: number): number {
+  return (n + 3) & ~3;
+}
+
+/** Total bytes of one option (header + value + padding). */
+function optionLen(valueLen: number): number {
+  return 4 + pad4(valueLen);
+}
+
+/**
+ * Splits ts = sec * 1e9 + ns into 32-bit halves without BigInt (exact: every intermediate stays
+ * below 2^53).
+ */
+export function nanosToHiLo(tsSec: number, tsFracNs: number): [number, number] {
+  const secHi = Math.floor(tsSec / 65536);
+  const secLo = tsSec % 65536;
+  const x = secHi * 1e9; // < 2^46
+  const y = (x % 65536) * 65536 + secLo * 1e9 + tsFracNs; // < 2^47
+  const hi = Math.floor(x / 65536) + Math.floor(y / 4294967296);
+  const lo = y % 4294967296;
+  return [hi, lo];
+}
+
+export class PcapngWriter {
+  private readonly out: BufferedWriter;
+  private interfaces = 0;
+  private closed = false;
+  count = 0;
+
+  constructor(sink: ByteSink, opts: PcapngWriterOptions = {}) {
+    this.out = new BufferedWriter(sink, opts.bufferSize ?? 64 * 1024);
+    const comment = utf8.encode(opts.comment ?? 'lbsim');
+    const appl = utf8.encode(opts.application ?? 'lbsim');
+    const optsLen = optionLen(comment.length) + optionLen(appl.length) + 4;
+    const blockLen = 28 + optsLen;
+    const w = this.begin(blockLen);
+    const v = this.out.view;
+    v.setUint32(w, PCAPNG_SHB, true);
+    v.setUint32(w + 4, blockLen, true);
+    v.setUint32(w + 8, PCAPNG_BYTE_ORDER_MAGIC, true);
+    v.setUint16(w + 12, 1, true); // major
+    v.setUint16(w + 14, 0, true); // minor
+    v.setInt32(w + 16, -1, true); // section length unknown (-1): written as a stream
+    v.setInt32(w + 20, -1, true);
+    let p = w + 24;
+    p = this.putOption(p, OPT_COMMENT, comment);
+    p = this.putOption(p, SHB_USERAPPL, appl);
+    p = this.putEnd(p);
+    v.setUint32(p, blockLen, true);
+    this.out.pos = p + 4;
+  }
+
+  /** Writes an IDB; returns the interface id to pass to writePacket (0, 1, ... in call order). */
+  addInterface(name: string, description?: string, opts: { snaplen?: number; linktype?: number } = {}): number {
+    if (this.closed) throw new Error('PcapngWriter: addInterface after close');
+    const n = utf8.encode(name);
+    const d = description === undefined ? undefined : utf8.encode(description);
+    const optsLen = optionLen(n.length) + (d === undefined ? 0 : optionLen(d.length)) + optionLen(1) + 4;
+    const blockLen = 20 + optsLen;
+    const w = this.begin(blockLen);
+    const v = this.out.view;
+    v.setUint32(w, PCAPNG_IDB, true);
+    v.setUint32(w + 4, blockLen, true);
+    v.setUint16(w + 8, opts.linktype ?? LINKTYPE_ETHERNET, true);
+    v.setUint16(w + 10, 0, true);
+    v.setUint32(w + 12, opts.snaplen ?? PCAP_SNAPLEN, true);
+    let p = w + 16;
+    p = this.putOption(p, IF_NAME, n);
+    if (d !== undefined) p = this.putOption(p, IF_DESCRIPTION, d);
+    p = this.putOption(p, IF_TSRESOL, TSRESOL_NANOS);
+    p = this.putEnd(p);
+    v.setUint32(p, blockLen, true);
+    this.out.pos = p + 4;
+    return this.interfaces++;
+  }
+
+  /** Appends an EPB. tsFracNs is 0..999,999,999. */
+  writePacket(ifId: number, tsSec: number, tsFracNs: number, bytes: Uint8Array, meta: PacketMeta = {}): void {
+    if (this.closed) throw new Error('PcapngWriter: writePacket after close');
+    if (!(ifId >= 0 && ifId < this.interfaces)) {
+      throw new RangeError(`PcapngWriter: interface ${ifId} was not added (have ${this.interfaces})`);
+    }
+    const c = meta.comment;
+    const comments: readonly string[] = c === undefined ? NO_COMMENTS : typeof c === 'string' ? [c] : c;
+    let optsLen = 0;
+    let encoded: Uint8Array[] | undefined;
+    if (meta.direction !== undefined) optsLen += optionLen(4);
+    if (comments.length > 0) {
+      encoded = comments.map((s) => utf8.encode(s));
+      for (const e of encoded) optsLen += optionLen(e.length);
+    }
+    if (optsLen > 0) optsLen += 4;
+    const dataLen = bytes.length;
+    const padded = pad4(dataLen);
+    const blockLen = 32 + padded + optsLen;
+    const [hi, lo] = nanosToHiLo(tsSec, tsFracNs);
+    const out = this.out;
+    if (out.reserve(blockLen)) {
+      const v = out.view;
+      const w = out.pos;
+      v.setUint32(w, PCAPNG_EPB, true);
+      v.setUint32(w + 4, blockLen, true);
+      v.setUint32(w + 8, ifId, true);
+      v.setUint32(w + 12, hi, true);
+      v.setUint32(w + 16, lo, true);
+      v.setUint32(w + 20, dataLen, true);
+      v.setUint32(w + 24, meta.origLen ?? dataLen, true);
+      out.buf.set(bytes, w + 28);
+      let p = w + 28 + dataLen;
+      while (p < w + 28 + padded) out.buf[p++] = 0;
+      if (optsLen > 0) p = this.putPacketOptions(p, meta.direction, encoded);
+      v.setUint32(p, blockLen, true);
+      out.pos = p + 4;
+    } else {
+      // Larger than the buffer: a one-off block buffer, the sink gets it whole.
+      const tmp = new BufferedWriter(SINK_PASSTHROUGH, blockLen);
+      const v = tmp.view;
+      v.setUint32(0, PCAPNG_EPB, true);
+      v.setUint32(4, blockLen, true);
+      v.setUint32(8, ifId, true);
+      v.setUint32(12, hi, true);
+      v.setUint32(16, lo, true);
+      v.setUint32(20, dataLen, true);
+      v.setUint32(24, meta.origLen ?? dataLen, true);
+      tmp.buf.set(bytes, 28);
+      let p = 28 + padded;
+      if (optsLen > 0) p = putPacketOptionsInto(tmp, p, meta.direction, encoded);
+      v.setUint32(p, blockLen, true);
+      out.append(tmp.buf);
+    }
+    this.count++;
+  }
+
+  flush(): void {
+    this.out.flush();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.out.close();
+  }
+
+  private begin(blockLen: number): number {
+    if (!this.out.reserve(blockLen)) throw new RangeError(`pcapng block of ${blockLen} bytes exceeds the writer buffer`);
+    return this.out.pos;
+  }
+
+  private putOption(p: number, code: number, value: Uint8Array): number {
+    return putOptionInto(this.out, p, code, value);
+  }
+
+  private putEnd(p: number): number {
+    this.out.view.setUint32(p, 0, true);
+    return p + 4;
+  }
+
+  private putPacketOptions(p: number, dir: Direction | undefined, comments: Uint8Array[] | undefined): number {
+    return putPacketOptionsInto(this.out, p, dir, comments);
+  }
+}
+
+const TSRESOL_NANOS = new Uint8Array([9]);
+const NO_COMMENTS: readonly string[] = [];
+const SINK_PASSTHROUGH = { write(): void {}, close(): void {} };
+
+function putOptionInto(w: BufferedWriter, p: number, code: number, value: Uint8Array): number {
+  w.view.setUint16(p, code, true);
+  w.view.setUint16(p + 2, value.length, true);
+  w.buf.set(value, p + 4);
+  const end = p + 4 + pad4(value.length);
+  for (let i = p + 4 + value.length; i < end; i++) w.buf[i] = 0;
+  return end;
+}
+
+function putPacketOptionsInto(
+  w: BufferedWriter,
+  p: number,
+  dir: Direction | undefined,
+  comments: Uint8Array[] | undefined,
+): number {
+  const v = w.view;
+  if (dir !== undefined) {
+    v.setUint16(p, EPB_FLAGS, true);
+    v.setUint16(p + 2, 4, true);
+    v.setUint32(p + 4, dir === 'in' ? EPB_DIRECTION_INBOUND : EPB_DIRECTION_OUTBOUND, true);
+    p += 8;
+  }
+  if (comments !== undefined) for (const c of comments) p = putOptionInto(w, p, OPT_COMMENT, c);
+  v.setUint32(p, 0, true);
+  return p + 4;
+}
