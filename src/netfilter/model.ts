@@ -147,6 +147,8 @@ export interface MultiportMatch {
   dir: 'sports' | 'dports' | 'ports';
   ports: PortRange[];
   invert: boolean;
+  /** added: the rule's protocol name (tcp, udp...), for port names in listings. */
+  protoName: string;
 }
 
 /**
