@@ -10,3 +10,4 @@ export * from './icmp.ts';
 export * from './udp.ts';
 export * from './tcp.ts';
 export * from './frame.ts';
+export * from './http.ts';

@@ -1,4 +1,4 @@
-// Frames from the real-kernel capture /work/shared/reference/real-kernel/e1/client1-eth0.pcap
+// Frames from the real-kernel capture fixtures/real-kernel/e1-client1-eth0.pcap
 // (Linux 6.18, checksum offload off), used as byte fixtures. Copied here so tests do not depend
 // on files outside the repository.
 import { fromHex } from '../../src/wire/index.ts';
