@@ -1,0 +1,460 @@
+// A host's TCP: demultiplexing (established, TIME_WAIT, listeners), RSTs for segments nobody wants,
+// ephemeral ports, ISNs and timestamp offsets, and the TIME_WAIT table (net/ipv4/tcp_ipv4.c,
+// tcp_minisocks.c, inet_hashtables.c).
+
+import type { Rng, Scheduler, Timer } from '../../sim/index.ts';
+import {
+  IP_PROTO_TCP,
+  TCP_ACK,
+  TCP_FIN,
+  TCP_RST,
+  TCP_SYN,
+  emitTcp,
+  isWireError,
+  parseTcp,
+  tcpBufferLen,
+  verifyTcpChecksum,
+  type TcpRepr,
+} from '../../wire/index.ts';
+import { resolveTcpConfig, type TcpConfig } from './config.ts';
+import { EphemeralPorts } from './ports.ts';
+import { TcpSecrets } from './secure.ts';
+import { segFromRepr, segSpace, seqAdd, seqGt, type SegIn } from './segment.ts';
+import { TcpSocket, type TcpError, type TcpHandlers, type TcpSocketOwner } from './socket.ts';
+
+/** A TCP segment handed to IP: the host fills in TOS, length, checksum and routes it. */
+export interface TcpIpv4Packet {
+  src: number;
+  dst: number;
+  protocol: number;
+  ipId: number;
+  ttl: number;
+  df: boolean;
+  payload: Uint8Array;
+}
+
+/** What TCP needs from its host. */
+export interface TcpEnv {
+  readonly hostName: string;
+  readonly scheduler: Scheduler;
+  /** The source address the host would use towards `dst` (route lookup); undefined: no route. */
+  sourceAddressFor(dst: number): number | undefined;
+  sendIpv4(pkt: TcpIpv4Packet): void;
+}
+
+export interface TcpListener {
+  readonly port: number;
+  readonly localAddr: number;
+  close(): void;
+}
+
+/** Counters named after /proc/net/snmp's Tcp: line. */
+export interface TcpStats {
+  activeOpens: number;
+  passiveOpens: number;
+  attemptFails: number;
+  estabResets: number;
+  inSegs: number;
+  outSegs: number;
+  retransSegs: number;
+  inErrs: number;
+  outRsts: number;
+}
+
+interface ListenerEntry extends TcpListener {
+  onAccept: (sock: TcpSocket) => TcpHandlers | void;
+  open: boolean;
+}
+
+/** inet_timewait_sock: the little a closed connection keeps for 2MSL. */
+class TimeWaitEntry {
+  timer: Timer | null = null;
+  constructor(
+    readonly localAddr: number,
+    readonly localPort: number,
+    readonly remoteAddr: number,
+    readonly remotePort: number,
+    readonly rcvNxt: number,
+    readonly sndNxt: number,
+    readonly tsOk: boolean,
+    public tsRecent: number,
+    readonly tsOffset: number,
+    readonly window: number,
+  ) {}
+}
+
+type Conn = TcpSocket | TimeWaitEntry;
+
+function localKey(addr: number, port: number): number {
+  return addr * 65536 + port;
+}
+
+export class TcpStack implements TcpSocketOwner {
+  readonly cfg: TcpConfig;
+  readonly stats: TcpStats = {
+    activeOpens: 0,
+    passiveOpens: 0,
+    attemptFails: 0,
+    estabResets: 0,
+    inSegs: 0,
+    outSegs: 0,
+    retransSegs: 0,
+    inErrs: 0,
+    outRsts: 0,
+  };
+  private readonly scheduler: Scheduler;
+  private readonly secrets: TcpSecrets;
+  private readonly ports: EphemeralPorts;
+  /** (local addr, local port) -> (remote addr, remote port) -> connection. */
+  private readonly conns = new Map<number, Map<number, Conn>>();
+  private readonly listeners = new Map<number, ListenerEntry[]>();
+  private connCount = 0;
+  private timeWaitCount = 0;
+
+  constructor(
+    private readonly env: TcpEnv,
+    private readonly rng: Rng,
+    config?: Partial<TcpConfig>,
+  ) {
+    this.cfg = resolveTcpConfig(config);
+    this.scheduler = env.scheduler;
+    this.secrets = new TcpSecrets(rng);
+    this.ports = new EphemeralPorts(this.cfg.ephemeralLow, this.cfg.ephemeralHigh, this.secrets, rng);
+  }
+
+  /** Open connections (any state but TIME_WAIT) and TIME_WAIT entries. */
+  get connectionCount(): number {
+    return this.connCount;
+  }
+  get timeWaitEntries(): number {
+    return this.timeWaitCount;
+  }
+
+  // ------------------------------------------------------------------ TcpSocketOwner
+
+  now(): number {
+    return this.scheduler.now;
+  }
+  at(timeNs: number, fn: () => void): Timer {
+    return this.scheduler.at(timeNs, fn);
+  }
+  cancel(t: Timer | null): void {
+    if (t !== null) this.scheduler.cancel(t);
+  }
+  randomU16(): number {
+    return this.rng.u32() & 0xffff;
+  }
+
+  transmit(sock: TcpSocket, repr: TcpRepr, ipId: number, retransmission: boolean): void {
+    if (retransmission) this.stats.retransSegs++;
+    if (repr.flags & TCP_RST) this.stats.outRsts++;
+    this.send(sock.localAddr, sock.remoteAddr, repr, ipId);
+  }
+
+  accepted(sock: TcpSocket): void {
+    const l = this.findListener(sock.localAddr, sock.localPort);
+    if (l === undefined) {
+      // The listener went away during the handshake: reset the half-open connection.
+      sock.abort();
+      return;
+    }
+    this.stats.passiveOpens++;
+    const h = l.onAccept(sock);
+    if (h) sock.handlers = h;
+  }
+
+  timeWait(sock: TcpSocket): void {
+    const t = sock.timeWaitState();
+    const tw = new TimeWaitEntry(
+      sock.localAddr,
+      sock.localPort,
+      sock.remoteAddr,
+      sock.remotePort,
+      t.rcvNxt,
+      t.sndNxt,
+      t.tsOk,
+      t.tsRecent,
+      t.tsOffset,
+      t.window,
+    );
+    this.put(tw);
+    this.connCount--;
+    this.timeWaitCount++;
+    this.armTimeWait(tw);
+  }
+
+  release(sock: TcpSocket): void {
+    const inner = this.conns.get(localKey(sock.localAddr, sock.localPort));
+    const k = localKey(sock.remoteAddr, sock.remotePort);
+    if (inner !== undefined && inner.get(k) === sock) {
+      inner.delete(k);
+      if (inner.size === 0) this.conns.delete(localKey(sock.localAddr, sock.localPort));
+      this.connCount--;
+    }
+  }
+
+  // ------------------------------------------------------------------ API
+
+  /**
+   * Listens on `port` (on `localAddr`, or every address when 0). `onAccept` runs when a handshake
+   * completes and returns the new connection's handlers.
+   */
+  listen(port: number, onAccept: (sock: TcpSocket) => TcpHandlers | void, localAddr = 0): TcpListener {
+    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new RangeError(`bad TCP port ${port}`);
+    const list = this.listeners.get(port) ?? [];
+    if (list.some((l) => l.open && (l.localAddr === localAddr || l.localAddr === 0 || localAddr === 0))) {
+      throw new Error(`${this.env.hostName}: TCP port ${port} is already in use (EADDRINUSE)`);
+    }
+    const entry: ListenerEntry = {
+      port,
+      localAddr,
+      onAccept,
+      open: true,
+      close: () => {
+        entry.open = false;
+        const cur = this.listeners.get(port);
+        if (cur === undefined) return;
+        const rest = cur.filter((l) => l !== entry);
+        if (rest.length === 0) this.listeners.delete(port);
+        else this.listeners.set(port, rest);
+      },
+    };
+    list.push(entry);
+    this.listeners.set(port, list);
+    return entry;
+  }
+
+  /**
+   * Active open towards dst:dstPort. Failures (no route, refused, timeout, unreachable) arrive
+   * through `handlers.onError`, never synchronously.
+   */
+  connect(dst: number, dstPort: number, handlers: TcpHandlers, opts: { src?: number; srcPort?: number } = {}): TcpSocket {
+    const src = opts.src ?? this.env.sourceAddressFor(dst);
+    if (src === undefined) {
+      // connect() fails with ENETUNREACH before anything is sent.
+      const dead = new TcpSocket(this, 0, 0, dst, dstPort);
+      dead.handlers = handlers;
+      this.stats.attemptFails++;
+      this.scheduler.after(0, () => handlers.onError?.(dead, 'net-unreachable'));
+      return dead;
+    }
+    const port =
+      opts.srcPort ??
+      this.ports.pick(src, dst, dstPort, (p) => !this.listeners.has(p) && this.lookup(src, p, dst, dstPort) === undefined);
+    if (port === undefined) throw new Error(`${this.env.hostName}: no free local port towards ${dst}:${dstPort} (EADDRNOTAVAIL)`);
+    const sock = new TcpSocket(this, src, port, dst, dstPort);
+    sock.handlers = handlers;
+    this.put(sock);
+    this.connCount++;
+    this.stats.activeOpens++;
+    const now = this.scheduler.now;
+    sock.openActive(this.secrets.isn(src, dst, port, dstPort, now), this.secrets.tsOffset(src, dst, port, dstPort));
+    return sock;
+  }
+
+  /** A TCP segment for one of our addresses (IP header already checked and stripped). */
+  input(srcAddr: number, dstAddr: number, segment: Uint8Array): void {
+    this.stats.inSegs++;
+    if (!verifyTcpChecksum(segment, 0, segment.length, srcAddr, dstAddr)) {
+      this.stats.inErrs++;
+      return;
+    }
+    const repr = parseTcp(segment, 0, segment.length);
+    if (isWireError(repr)) {
+      this.stats.inErrs++;
+      return;
+    }
+    const seg = segFromRepr(repr);
+    const conn = this.lookup(dstAddr, seg.dstPort, srcAddr, seg.srcPort);
+    if (conn instanceof TcpSocket) {
+      conn.input(seg);
+      return;
+    }
+    if (conn instanceof TimeWaitEntry) {
+      if (!this.timeWaitInput(conn, seg)) return;
+      // A new SYN reopened the 4-tuple (TCP_TW_SYN): go on to the listener.
+    }
+    const l = this.findListener(dstAddr, seg.dstPort);
+    if (l !== undefined && (seg.flags & (TCP_SYN | TCP_ACK | TCP_RST)) === TCP_SYN) {
+      const sock = new TcpSocket(this, dstAddr, seg.dstPort, srcAddr, seg.srcPort);
+      this.put(sock);
+      this.connCount++;
+      const iss = this.secrets.isn(dstAddr, srcAddr, seg.dstPort, seg.srcPort, this.scheduler.now);
+      sock.openPassive(seg, iss, this.secrets.tsOffset(dstAddr, srcAddr, seg.dstPort, seg.srcPort));
+      return;
+    }
+    this.sendReset(dstAddr, srcAddr, seg);
+  }
+
+  /**
+   * An ICMP error about a segment we sent. `quoted` starts at the TCP header the ICMP message
+   * quotes (at least 8 bytes: ports and sequence number); `innerSrc`/`innerDst` are the quoted IP
+   * header's addresses (ours and the peer's).
+   */
+  icmpError(icmpType: number, icmpCode: number, innerSrc: number, innerDst: number, quoted: Uint8Array): void {
+    if (quoted.length < 8) return;
+    const srcPort = (quoted[0]! << 8) | quoted[1]!;
+    const dstPort = (quoted[2]! << 8) | quoted[3]!;
+    const err = icmpToError(icmpType, icmpCode);
+    if (err === undefined) return;
+    this.unreachable(innerSrc, srcPort, innerDst, dstPort, err);
+  }
+
+  /** Reports an unreachable peer to the connection (a local neighbour failure, or a mapped ICMP). */
+  unreachable(localAddr: number, localPort: number, remoteAddr: number, remotePort: number, err: TcpError): void {
+    const conn = this.lookup(localAddr, localPort, remoteAddr, remotePort);
+    if (conn instanceof TcpSocket) {
+      if (conn.state === 'SYN_SENT') this.stats.attemptFails++;
+      conn.icmpUnreachable(err);
+    }
+  }
+
+  // ------------------------------------------------------------------ internals
+
+  private lookup(localAddr: number, localPort: number, remoteAddr: number, remotePort: number): Conn | undefined {
+    return this.conns.get(localKey(localAddr, localPort))?.get(localKey(remoteAddr, remotePort));
+  }
+
+  private put(c: Conn): void {
+    const lk = localKey(c.localAddr, c.localPort);
+    let inner = this.conns.get(lk);
+    if (inner === undefined) {
+      inner = new Map();
+      this.conns.set(lk, inner);
+    }
+    inner.set(localKey(c.remoteAddr, c.remotePort), c);
+  }
+
+  private dropTimeWait(tw: TimeWaitEntry): void {
+    const lk = localKey(tw.localAddr, tw.localPort);
+    const inner = this.conns.get(lk);
+    const k = localKey(tw.remoteAddr, tw.remotePort);
+    if (inner !== undefined && inner.get(k) === tw) {
+      inner.delete(k);
+      if (inner.size === 0) this.conns.delete(lk);
+      this.timeWaitCount--;
+    }
+    this.cancel(tw.timer);
+    tw.timer = null;
+  }
+
+  private armTimeWait(tw: TimeWaitEntry): void {
+    this.cancel(tw.timer);
+    tw.timer = this.scheduler.after(this.cfg.timeWaitNs, () => {
+      tw.timer = null;
+      this.dropTimeWait(tw);
+    });
+  }
+
+  private findListener(addr: number, port: number): ListenerEntry | undefined {
+    const list = this.listeners.get(port);
+    if (list === undefined) return undefined;
+    let any: ListenerEntry | undefined;
+    for (const l of list) {
+      if (!l.open) continue;
+      if (l.localAddr === addr) return l;
+      if (l.localAddr === 0) any = l;
+    }
+    return any;
+  }
+
+  /**
+   * tcp_timewait_state_process(). Returns true when the segment is a new SYN that may reopen the
+   * connection (the entry is then gone).
+   */
+  private timeWaitInput(tw: TimeWaitEntry, seg: SegIn): boolean {
+    const f = seg.flags;
+    if (f & TCP_RST) {
+      this.dropTimeWait(tw); // net.ipv4.tcp_rfc1337 = 0: an RST kills TIME_WAIT
+      return false;
+    }
+    if ((f & (TCP_SYN | TCP_ACK)) === TCP_SYN) {
+      if (seqGt(seg.seq, tw.rcvNxt)) {
+        this.dropTimeWait(tw);
+        return true;
+      }
+      this.timeWaitAck(tw);
+      return false;
+    }
+    if (tw.tsOk && seg.hasTs) tw.tsRecent = seg.tsVal;
+    const dataOrFin = seg.payload.length > 0 || (f & TCP_FIN) !== 0;
+    if (dataOrFin) {
+      // The peer did not hear our last ACK (its FIN came again): ACK once more, restart 2MSL.
+      this.timeWaitAck(tw);
+      if (f & TCP_FIN) this.armTimeWait(tw);
+    }
+    return false;
+  }
+
+  /** tcp_v4_timewait_ack(): sent by the kernel's control socket, so IP ID 0. */
+  private timeWaitAck(tw: TimeWaitEntry): void {
+    const repr: TcpRepr = {
+      srcPort: tw.localPort,
+      dstPort: tw.remotePort,
+      seq: tw.sndNxt,
+      ack: tw.rcvNxt,
+      flags: TCP_ACK,
+      window: tw.window,
+      urgentPtr: 0,
+      options: tw.tsOk
+        ? [
+            { kind: 'nop' },
+            { kind: 'nop' },
+            {
+              kind: 'timestamps',
+              tsVal: (Math.floor(this.scheduler.now / 1_000_000) + tw.tsOffset) >>> 0,
+              tsEcr: tw.tsRecent,
+            },
+          ]
+        : [],
+    };
+    this.send(tw.localAddr, tw.remoteAddr, repr, 0);
+  }
+
+  /** tcp_v4_send_reset(): answer a segment nobody owns; never answer an RST. */
+  private sendReset(localAddr: number, remoteAddr: number, seg: SegIn): void {
+    if (seg.flags & TCP_RST) return;
+    const repr: TcpRepr =
+      seg.flags & TCP_ACK
+        ? { srcPort: seg.dstPort, dstPort: seg.srcPort, seq: seg.ack, ack: 0, flags: TCP_RST, window: 0, urgentPtr: 0, options: [] }
+        : {
+            srcPort: seg.dstPort,
+            dstPort: seg.srcPort,
+            seq: 0,
+            ack: seqAdd(seg.seq, segSpace(seg.flags, seg.payload.length)),
+            flags: TCP_RST | TCP_ACK,
+            window: 0,
+            urgentPtr: 0,
+            options: [],
+          };
+    this.stats.outRsts++;
+    this.send(localAddr, remoteAddr, repr, 0);
+  }
+
+  private send(src: number, dst: number, repr: TcpRepr, ipId: number): void {
+    const buf = new Uint8Array(tcpBufferLen(repr));
+    emitTcp(repr, buf, 0, src, dst);
+    this.stats.outSegs++;
+    this.env.sendIpv4({ src, dst, protocol: IP_PROTO_TCP, ipId, ttl: this.cfg.ttl, df: true, payload: buf });
+  }
+}
+
+/** icmp_err_convert[] for destination unreachable, and time exceeded (EHOSTUNREACH). */
+function icmpToError(type: number, code: number): TcpError | undefined {
+  if (type === 11) return 'unreachable';
+  if (type !== 3) return undefined;
+  switch (code) {
+    case 0: // net unreachable
+    case 6: // net unknown
+    case 9: // net administratively prohibited
+    case 11: // net unreachable for TOS
+      return 'net-unreachable';
+    case 2: // protocol unreachable
+    case 3: // port unreachable
+      return 'refused';
+    case 4: // fragmentation needed: path MTU discovery, not an error for the connection
+      return undefined;
+    default: // host unreachable, host unknown, host prohibited, filtered, ...
+      return 'unreachable';
+  }
+}
