@@ -155,17 +155,18 @@ class ReportBuilder {
           m.action(s.action),
           this.serverLabel(s.server),
           `${s.conn.srcAddr}:${s.conn.srcPort} → ${s.conn.dstAddr}:${s.conn.dstPort}`,
-          s.newConnection ? m.yes : m.no,
+          s.action === 'close' ? m.none : s.newConnection ? m.yes : m.no,
           code(s.captureFile),
           code(`tcp.stream eq ${s.tcpStream}`),
         ]),
         [true],
       ),
     );
+    const requests = c.steps.filter((s) => s.action !== 'close');
     const streams: number[] = [];
     const serversByStream = new Map<number, Set<number | null>>();
     const firstServer = new Map<number, number | null>();
-    for (const s of c.steps) {
+    for (const s of requests) {
       if (!serversByStream.has(s.tcpStream)) {
         streams.push(s.tcpStream);
         serversByStream.set(s.tcpStream, new Set());
@@ -173,7 +174,7 @@ class ReportBuilder {
       }
       serversByStream.get(s.tcpStream)!.add(s.server);
     }
-    const info: string[] = [m.q1Summary(c.steps.length, streams.length, c.steps.map((s) => this.serverLabel(s.server)))];
+    const info: string[] = [m.q1Summary(requests.length, streams.length, requests.map((s) => this.serverLabel(s.server)))];
     const mixed = streams.filter((st) => serversByStream.get(st)!.size > 1).map((st) => `tcp.stream ${st}`);
     info.push(mixed.length === 0 ? m.q1SameServer(streams.length) : m.q1MixedServer(mixed));
     const reloads = c.steps.filter((s) => s.action === 'reload');
@@ -194,7 +195,7 @@ class ReportBuilder {
     }
     this.blocks.push(p(info.join(' ')));
     for (const st of streams) {
-      const step = c.steps.find((s) => s.tcpStream === st)!;
+      const step = requests.find((s) => s.tcpStream === st)!;
       this.claim(m.seeQ1(c.client, c.vip, st, this.serverLabel(step.server)), step.captureFile, `tcp.stream eq ${st}`);
     }
   }

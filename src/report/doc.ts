@@ -190,7 +190,7 @@ code { font-size: 9pt; background: #f2f2f2; padding: 0 2pt; overflow-wrap: anywh
 pre { font-size: 7pt; line-height: 1.25; background: #f6f6f6; border: 1px solid #ddd; padding: 4pt;
   white-space: pre-wrap; overflow-wrap: anywhere; max-width: 100%; box-sizing: border-box; }
 table { border-collapse: collapse; margin: 4pt 0 8pt; font-size: 9pt; max-width: 100%; table-layout: auto; }
-th, td { border: 1px solid #bbb; padding: 2pt 4pt; vertical-align: top; text-align: left; overflow-wrap: anywhere; }
+th, td { border: 1px solid #bbb; padding: 2pt 4pt; vertical-align: top; text-align: left; overflow-wrap: break-word; }
 th { background: #eee; }
 td.num, th.num { text-align: right; }
 figure { margin: 6pt 0 10pt; page-break-inside: avoid; }

@@ -6,3 +6,5 @@ export type { Lang } from './messages.ts';
 export { wilsonInterval, effectiveProbability, expectationFor, nthOutcome, Z95 } from './stats.ts';
 export type { Expectation, Interval } from './stats.ts';
 export { parseNatListing, dnatRulesFor, policyOf } from './listing.ts';
+export { extractLabRunData, framesFromCapture, countsFromStdout, tcpFlagsText } from './extract.ts';
+export type { RunOutput, RunHost, RunStepResult, StepExtras, RunListing, RunCapture, CapturedFrame } from './extract.ts';

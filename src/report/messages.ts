@@ -34,7 +34,7 @@ const fr = {
   serverShort: (n: number) => `srv ${n}`,
   role: (r: HostRole) => ({ client: 'client', switch: 'web switch', server: 'serveur web', other: 'hôte' })[r],
   policy: (p: PolicyKind) =>
-    ({ 'round-robin': 'round robin', random: 'aléatoire (random)', 'source-ip': 'selon l’adresse IP source', other: 'autre' })[p],
+    ({ 'round-robin': 'round robin', random: 'aléatoire', 'source-ip': 'selon l’adresse IP source', other: 'autre' })[p],
 
   hTopology: '1. Topologie',
   topologyIntro: (clients: number, switches: number, servers: number, domains: string[]) =>
@@ -70,7 +70,7 @@ const fr = {
   thNewConn: 'nouvelle connexion',
   thCapture: 'capture',
   thFilter: 'filtre Wireshark',
-  action: (a: Q1Action) => ({ load: 'chargement', reload: 'rechargement (ctrl+R)', close: 'fermeture puis rechargement' })[a],
+  action: (a: Q1Action) => ({ load: 'chargement (links URL)', reload: 'rechargement (ctrl+R)', close: 'fermeture de la connexion (ctrl+S)' })[a],
   q1Summary: (requests: number, connections: number, servers: string[]) =>
     `${requests} requête(s) sur ${connections} connexion(s) TCP ; serveurs vus, dans l’ordre : ${servers.join(', ')}.`,
   q1SameServer: (connections: number) =>
@@ -81,11 +81,11 @@ const fr = {
   q1ReloadNew: (n: number) =>
     `${n} rechargement(s) ont ouvert une nouvelle connexion : le serveur avait fermé la précédente (délai keep-alive dépassé).`,
   q1RoundRobin: (servers: string[]) =>
-    `Les nouvelles connexions sont allées à ${list(servers, 'puis')} : chaque nouvelle connexion passe au serveur suivant. Les compteurs nth sont ceux du switch, partagés par tous les clients : la séquence reprend où les connexions précédentes l’ont laissée.`,
+    `Serveurs des nouvelles connexions, dans l’ordre : ${servers.join(', ')} ; chaque nouvelle connexion passe au serveur suivant. Les compteurs nth sont ceux du switch, partagés par tous les clients : la séquence reprend où les connexions précédentes l’ont laissée.`,
   q1Random: (servers: string[]) =>
-    `Les nouvelles connexions sont allées à ${list(servers, 'puis')} : le serveur est tiré au hasard pour chaque nouvelle connexion.`,
+    `Serveurs des nouvelles connexions, dans l’ordre : ${servers.join(', ')} ; le serveur est tiré au hasard pour chaque nouvelle connexion.`,
   q1Source: (client: string, addr: string, server: string, rule: number) =>
-    `Toutes les connexions de ${client} (${addr}) sont allées à ${server} : la règle ${rule} choisit selon l’adresse source.`,
+    `Toutes les connexions de ${client} (${addr}) ont été servies par le ${server} : la règle ${rule} choisit selon l’adresse source.`,
   q1SourceNone: (client: string, addr: string) =>
     `Aucune règle DNAT ne correspond à ${client} (${addr}) : ses connexions ne sont pas redirigées et aucune page ne revient.`,
 
@@ -129,7 +129,7 @@ const fr = {
   q3LaterRule: (num: number, reached: number, matched: number, what: string, share: string) =>
     `Règle ${num} (${what}) : elle ne voit que les ${reached} connexions que les règles précédentes n’ont pas prises, et ne compte que les siennes : ${matched} (${share}).`,
   q3PolicyPre: (policyPkts: number, policyBytes: number, routed: number, vipLeft: number) =>
-    `Ligne de politique de PREROUTING (policy ACCEPT ${policyPkts} packets, ${policyBytes} bytes) : premiers paquets arrivés au bout de la chaîne sans qu’aucune règle ne corresponde. Les captures en montrent ${routed + vipLeft} : ${routed} connexion(s) simplement routée(s) par le switch (par exemple les wget de référence du script) et ${vipLeft} vers la VIP qu’aucune règle n’a prise.`,
+    `Ligne de politique de PREROUTING (policy ACCEPT ${policyPkts} packets, ${policyBytes} bytes) : premiers paquets arrivés au bout de la chaîne sans qu’aucune règle ne corresponde. Les captures en montrent ${routed + vipLeft} : ${routed} connexion(s) simplement routée(s) par le switch${routed > 0 ? ' (par exemple les wget de référence du script, adressés directement aux serveurs)' : ''} et ${vipLeft} vers la VIP qu’aucune règle n’a prise.`,
   q3PolicyNft: (observed: number) =>
     `Le compteur vaut 0 alors que ${observed} premier(s) paquet(s) sont tombés au bout de la chaîne : le back end nf_tables d’iptables ne compte pas la politique (iptables-legacy, celui de Netkit, la compte).`,
   q3PolicyMatches: 'Ce nombre correspond aux captures.',
@@ -170,12 +170,12 @@ const fr = {
     'Ouvrez le fichier dans Wireshark et tapez le filtre dans la barre de filtre d’affichage ; la barre d’état donne le nombre de paquets affichés.',
   thClaim: 'affirmation',
   thFile: 'fichier',
-  seeQ1: (client: string, vip: string, stream: number, server: string) => `Q1 : ${client} → ${vip}, connexion ${stream}, page de ${server}`,
+  seeQ1: (client: string, vip: string, stream: number, server: string) => `Q1 : ${client} → ${vip}, connexion ${stream}, page du ${server}`,
   seeQ2: (client: string, vip: string, n: number) => `Q2 : ${client} → ${vip}, ${n} connexions (un SYN chacune)`,
   seeQ3Conn: (vip: string, n: number) => `Q3 : ${n} nouvelles connexions vers ${vip} (= somme des pkts DNAT)`,
   seeQ3Packets: (vip: string, n: number) => `Q3 : ${n} paquets vers ${vip} au total`,
   seeQ3Len: (len: number, n: number) => `Q3 : ${n} premier(s) paquet(s) de ${len} octets IP`,
-  seeQ3Server: (server: string, n: number) => `Q3 : ${n} connexion(s) redirigée(s) vers ${server}`,
+  seeQ3Server: (server: string, n: number) => `Q3 : ${n} connexion(s) redirigée(s) vers le ${server}`,
   seeQ3Masq: (addr: string, n: number) => `Q3 : ${n} connexion(s) masquée(s) derrière ${addr}`,
   seeLadder: (side: string) => `Échelle : la connexion, côté ${side}`,
   seeMerged: 'Les décisions NAT commentées paquet par paquet',
@@ -233,7 +233,7 @@ const en: Messages = {
   thNewConn: 'new connection',
   thCapture: 'capture',
   thFilter: 'Wireshark filter',
-  action: (a) => ({ load: 'load', reload: 'reload (ctrl+R)', close: 'close, then reload' })[a],
+  action: (a) => ({ load: 'load (links URL)', reload: 'reload (ctrl+R)', close: 'close the connection (ctrl+S)' })[a],
   q1Summary: (requests, connections, servers) =>
     `${requests} request(s) on ${connections} TCP connection(s); servers seen, in order: ${servers.join(', ')}.`,
   q1SameServer: (connections) =>
@@ -243,8 +243,8 @@ const en: Messages = {
   q1ReloadSame: (n) => `${n} reload(s) went on the connection already open.`,
   q1ReloadNew: (n) => `${n} reload(s) opened a new connection: the server had closed the previous one (keep-alive timeout exceeded).`,
   q1RoundRobin: (servers) =>
-    `The new connections went to ${list(servers, 'then')}: each new connection moves to the next server. The nth counters belong to the switch and are shared by all clients: the sequence continues where earlier connections left it.`,
-  q1Random: (servers) => `The new connections went to ${list(servers, 'then')}: the server is drawn at random for each new connection.`,
+    `Servers of the new connections, in order: ${servers.join(', ')}; each new connection moves to the next server. The nth counters belong to the switch and are shared by all clients: the sequence continues where earlier connections left it.`,
+  q1Random: (servers) => `Servers of the new connections, in order: ${servers.join(', ')}; the server is drawn at random for each new connection.`,
   q1Source: (client, addr, server, rule) =>
     `Every connection from ${client} (${addr}) went to ${server}: rule ${rule} chooses by source address.`,
   q1SourceNone: (client, addr) => `No DNAT rule matches ${client} (${addr}): its connections are not redirected and no page comes back.`,
@@ -287,7 +287,7 @@ const en: Messages = {
   q3LaterRule: (num, reached, matched, what, share) =>
     `Rule ${num} (${what}): it sees only the ${reached} connections the rules before it did not take, and counts only its own matches: ${matched} (${share}).`,
   q3PolicyPre: (policyPkts, policyBytes, routed, vipLeft) =>
-    `PREROUTING’s policy line (policy ACCEPT ${policyPkts} packets, ${policyBytes} bytes): first packets that reached the end of the chain with no rule matching. The captures show ${routed + vipLeft}: ${routed} connection(s) merely routed by the switch (e.g. the script’s reference wgets) and ${vipLeft} to the VIP that no rule took.`,
+    `PREROUTING’s policy line (policy ACCEPT ${policyPkts} packets, ${policyBytes} bytes): first packets that reached the end of the chain with no rule matching. The captures show ${routed + vipLeft}: ${routed} connection(s) merely routed by the switch${routed > 0 ? ' (e.g. the script’s reference wgets, addressed to the servers directly)' : ''} and ${vipLeft} to the VIP that no rule took.`,
   q3PolicyNft: (observed) =>
     `The counter is 0 although ${observed} first packet(s) fell off the end of the chain: iptables’ nf_tables back end does not count the policy (iptables-legacy, Netkit’s, does).`,
   q3PolicyMatches: 'This number agrees with the captures.',

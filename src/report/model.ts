@@ -127,24 +127,24 @@ export interface DnatRule {
 // ---------------------------------------------------------------------------------------------
 // Q1: links, loads and reloads
 
-/** The user action that produced one HTTP request in links. */
+/** What the user did in links (one console step each). */
 export type Q1Action =
-  /** `links http://VIP/`: the first request, on a new connection. */
+  /** `links http://VIP/`: the page requested, on a new connection unless links still holds one to that server. */
   | 'load'
-  /** ctrl+R: the page requested again; on the same connection while the server keeps it open. */
+  /** ctrl+R (`links reload`): the page requested again; on the same connection while the server keeps it open. */
   | 'reload'
-  /** The connection closed first (ctrl+S, or links quit and restarted), then the page requested: a new connection. */
+  /** ctrl+S (`links close`): links closes its connection; no request. The next load opens a new connection. */
   | 'close';
 
 export interface Q1Step {
   action: Q1Action;
-  /** Virtual time at which the request left the client, ns. */
+  /** Virtual time of the step's first packet (the request, or the close's FIN), ns. */
   timeNs: number;
-  /** The server named by the page received, or null if no page came back. */
+  /** The server named by the page received; null for a close, or if no page came back. */
   server: number | null;
-  /** Whether the request went on a connection opened for it (true) or on an earlier one kept alive. */
+  /** Whether a connection was opened for this request (true) or an earlier one kept alive was used (false; always false for a close). */
   newConnection: boolean;
-  /** Wireshark's `tcp.stream` index of the connection in captureFile. */
+  /** Wireshark's `tcp.stream` index, in captureFile, of the connection the request went on (or that the close closed). */
   tcpStream: number;
   /** The capture file (the client's interface capture) in which tcpStream is counted. */
   captureFile: string;
@@ -252,7 +252,7 @@ export interface Q3Observed {
   connectionsRouted: number;
   /** New connections that left the inside interface with the switch's address as source (masqueraded). */
   connectionsMasqueraded: number;
-  /** The IP total lengths of those first packets (arriving from outside), with how many had each. Sorted by length. */
+  /** The IP total lengths of the first packets of connectionsToVip, with how many had each. Sorted by length. */
   firstPacketIpLengths: { length: number; count: number }[];
 }
 
