@@ -1,0 +1,31 @@
+// The host stack: network, collision domains, hosts, ARP, IPv4, ICMP, UDP, and capture taps.
+export { Network, type NetworkOptions, type NetworkObserver } from './network.ts';
+export { CollisionDomain, DEFAULT_LINK_DELAY_NS, type DomainOptions, type DomainStats, type DomainPort } from './domain.ts';
+export { Host, type HostContext, type HostStats, type EchoHandler } from './host.ts';
+export { Interface, hashedMac, type IfaceAddress, type FrameSink } from './iface.ts';
+export {
+  NeighbourTable,
+  NeighbourEntry,
+  LINUX_NEIGHBOUR_PARAMS,
+  type NudState,
+  type NeighbourParams,
+  type PendingFrame,
+} from './neighbour.ts';
+export { RouteTable, routeMatches, type Route, type RouteResult, type RouteSpec } from './routes.ts';
+export { UdpLayer, type UdpDatagram, type UdpHandler } from './udp.ts';
+export { Pinger, type PingOptions, type PingReply, type PingError, type PingSummary, type PingEvents } from './ping.ts';
+export type {
+  Direction,
+  InterfaceTap,
+  DomainTap,
+  InterfaceRef,
+  HookName,
+  HookVerdict,
+  PacketFilter,
+  FilterHostEnv,
+  Ipv4Meta,
+  IcmpErrorInfo,
+  TransportReceiver,
+  SendResult,
+  SendIpv4Options,
+} from './types.ts';
