@@ -59,7 +59,11 @@ export interface TcpSocketOwner {
   cancel(t: Timer | null): void;
   /** Random 16-bit value (get_random_u16) for a socket's IP ID counter start. */
   randomU16(): number;
-  transmit(sock: TcpSocket, repr: TcpRepr, ipId: number, retransmission: boolean): void;
+  /**
+   * Hands a segment to IP. `confirmNeighbour`: an ACK since the last transmission acknowledged
+   * new data, so the path works (sk_dst_confirm -> the neighbour entry is confirmed on transmit).
+   */
+  transmit(sock: TcpSocket, repr: TcpRepr, ipId: number, retransmission: boolean, confirmNeighbour: boolean): void;
   /** SYN_RECV -> ESTABLISHED: hand the socket to its listener (accept()). */
   accepted(sock: TcpSocket): void;
   /** The socket reached TIME_WAIT: replace it by a small time-wait entry. */
@@ -176,6 +180,8 @@ export class TcpSocket {
   private appClosed = false;
   private finQueued = false;
   private finWait2Timer: Timer | null = null;
+  /** sk_dst_pending_confirm: forward progress seen since the last transmission. */
+  private pendingConfirm = false;
   /** Statistics for tests and benchmarks. */
   retransmittedSegments = 0;
 
@@ -339,7 +345,7 @@ export class TcpSocket {
     const f = seg.flags;
     if (f & TCP_ACK) {
       if (seg.ack !== seqAdd(this.iss, 1)) {
-        if (!(f & TCP_RST)) this.owner.transmit(this, rstRepr(this, seg.ack), 0, false);
+        if (!(f & TCP_RST)) this.owner.transmit(this, rstRepr(this, seg.ack), 0, false, false);
         return;
       }
     }
@@ -407,7 +413,7 @@ export class TcpSocket {
 
     if (this.state === 'SYN_RECV') {
       if (seg.ack !== seqAdd(this.iss, 1)) {
-        this.owner.transmit(this, rstRepr(this, seg.ack), 0, false);
+        this.owner.transmit(this, rstRepr(this, seg.ack), 0, false, false);
         return;
       }
       this.ackSegments(seg.ack);
@@ -803,7 +809,9 @@ export class TcpSocket {
     };
     if (data !== null && data.length > 0) repr.payload = data;
     if (flags & TCP_ACK) this.ackSent();
-    this.owner.transmit(this, repr, ipId, retransmission);
+    const confirm = this.pendingConfirm;
+    this.pendingConfirm = false;
+    this.owner.transmit(this, repr, ipId, retransmission, confirm);
   }
 
   private nextIpId(): number {
@@ -937,6 +945,7 @@ export class TcpSocket {
     this.sndUna = ack;
     if (seqGt(ack, this.sndNxt)) this.sndNxt = ack;
     if (acked > 0) {
+      this.pendingConfirm = true;
       this.dupAcks = 0;
       if (sample >= 0) this.rttSample(sample);
       this.retransmits = 0;

@@ -31,6 +31,8 @@ export interface TcpIpv4Packet {
   ttl: number;
   df: boolean;
   payload: Uint8Array;
+  /** The peer proved reachable since the last segment (Linux dst_confirm): refresh its neighbour entry. */
+  confirmNeighbour: boolean;
 }
 
 /** What TCP needs from its host. */
@@ -145,10 +147,10 @@ export class TcpStack implements TcpSocketOwner {
     return this.rng.u32() & 0xffff;
   }
 
-  transmit(sock: TcpSocket, repr: TcpRepr, ipId: number, retransmission: boolean): void {
+  transmit(sock: TcpSocket, repr: TcpRepr, ipId: number, retransmission: boolean, confirmNeighbour: boolean): void {
     if (retransmission) this.stats.retransSegs++;
     if (repr.flags & TCP_RST) this.stats.outRsts++;
-    this.send(sock.localAddr, sock.remoteAddr, repr, ipId);
+    this.send(sock.localAddr, sock.remoteAddr, repr, ipId, confirmNeighbour);
   }
 
   accepted(sock: TcpSocket): void {
@@ -431,11 +433,11 @@ export class TcpStack implements TcpSocketOwner {
     this.send(localAddr, remoteAddr, repr, 0);
   }
 
-  private send(src: number, dst: number, repr: TcpRepr, ipId: number): void {
+  private send(src: number, dst: number, repr: TcpRepr, ipId: number, confirmNeighbour = false): void {
     const buf = new Uint8Array(tcpBufferLen(repr));
     emitTcp(repr, buf, 0, src, dst);
     this.stats.outSegs++;
-    this.env.sendIpv4({ src, dst, protocol: IP_PROTO_TCP, ipId, ttl: this.cfg.ttl, df: true, payload: buf });
+    this.env.sendIpv4({ src, dst, protocol: IP_PROTO_TCP, ipId, ttl: this.cfg.ttl, df: true, payload: buf, confirmNeighbour });
   }
 }
 
