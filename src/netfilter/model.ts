@@ -12,6 +12,8 @@
  *    `state.legacy` first, then `state.nft` (`rulesetsInOrder(state)`), skipping empty tables.
  *  - `ruleset.tables.get('nat' | 'filter')` -> `Table`; `table.chains.get('PREROUTING')` -> `Chain`.
  *    Built-in chains of a table come first in `chains` (Map keeps insertion order), in Linux's order.
+ *    Skip a table whose `instantiated` is false: it is not in the kernel yet (no module loaded /
+ *    nft table not created), so it neither sees packets nor counts policies.
  *  - Per rule: `evaluateRule(rule, pkt, rng)` says whether every part of the rule matches. It moves
  *    the statistic nth counter / draws the random number only when the packet reaches that match
  *    (parts are tested in iptables order: -s, -d, -i, -o, -p, then matches in the order given, and
@@ -30,6 +32,9 @@
  *
  * Stability: the exported names and fields here are a contract with the engine. Additions are
  * marked "added:" below; nothing is renamed or removed without a note here.
+ * Changes since the first commit (77fce5d):
+ *  - added `MultiportMatch.protoName`;
+ *  - `newTable()` now starts with `instantiated: false` for legacy too (see newTable).
  */
 
 import { evaluateIcmp } from './matches/icmp.ts';
@@ -312,10 +317,15 @@ export function newChain(name: string, builtin: boolean, backend: Backend): Chai
   };
 }
 
-export function newTable(name: TableName, backend: Backend): Table {
+/**
+ * A table starts absent from the kernel for both back ends: legacy loads it (iptable_nat...) on
+ * the first iptables-legacy command that names it, nft creates it on the first command that adds
+ * something. Only an instantiated table hooks packets (and counts policies).
+ */
+export function newTable(name: TableName, _backend: Backend): Table {
   const chains = new Map<string, Chain>();
-  for (const c of BUILTIN_CHAINS[name]) chains.set(c, newChain(c, true, backend));
-  return { name, chains, instantiated: backend === 'legacy' };
+  for (const c of BUILTIN_CHAINS[name]) chains.set(c, newChain(c, true, _backend));
+  return { name, chains, instantiated: false };
 }
 
 export function newRuleset(backend: Backend): Ruleset {
