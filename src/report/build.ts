@@ -112,7 +112,7 @@ class ReportBuilder {
     this.blocks.push(h(2, m.hTopology, 'topology'));
     const count = (r: string): number => t.hosts.filter((x) => x.role === r).length;
     this.blocks.push(p(m.topologyIntro(count('client'), count('switch'), count('server'), t.domains.map((x) => x.name))));
-    this.fig('topology', topologySvg(t, { title: m.topologyCaption, role: m.role, vip: m.thVip }), m.topologyCaption);
+    this.fig('topology', topologySvg(t, { title: m.topologyCaption, role: m.role, vip: m.thVip }, 'svg-topology'), m.topologyCaption);
     const rows: InlineLike[][] = [];
     for (const host of t.hosts) {
       for (const iface of host.interfaces) {
@@ -221,7 +221,7 @@ class ReportBuilder {
       }));
       this.fig(
         `q2-${vipAddr}`,
-        barsSvg(groups, { title: m.q2Caption(vipAddr), server: m.serverShort, expected: m.thExpected, interval: m.thWilson, axis: m.thReplies }, `q2-${vi + 1}`),
+        barsSvg(groups, { title: m.q2Caption(vipAddr), server: m.serverShort, expected: m.thExpected, interval: m.thWilson, axis: m.thReplies }, `svg-q2-${vi + 1}`),
         m.q2Caption(vipAddr),
       );
       for (const { run, e } of evaluated) this.q2Run(run, e, vip);
@@ -398,7 +398,7 @@ class ReportBuilder {
         insideLane: m.insideLane(vip?.insideIface ?? ''),
         serverLane: m.serverLane(serverHost),
         more: m.morePackets,
-      }),
+      }, 'svg-ladder'),
       m.ladderCaption(c.switchHost),
     );
     const t0 = c.packets[0]?.timeNs ?? 0;

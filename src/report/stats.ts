@@ -29,7 +29,8 @@ export function wilsonInterval(successes: number, n: number, z: number = Z95): I
   const denom = 1 + z2 / n;
   const center = (p + z2 / (2 * n)) / denom;
   const half = (z / denom) * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n));
-  return { lo: Math.max(0, center - half), hi: Math.min(1, center + half) };
+  // At 0 (or n) successes the bound is exactly 0 (or 1); rounding would leave 1e-16 off it.
+  return { lo: successes === 0 ? 0 : Math.max(0, center - half), hi: successes === n ? 1 : Math.min(1, center + half) };
 }
 
 /**

@@ -194,7 +194,8 @@ export function makeData(v: Variant): LabRunData {
         steps: [
           { action: 'load', timeNs: 1e9 * (10 + vi * 20 + ci * 10), server: first, newConnection: true, tcpStream: s0, captureFile: file, conn: { srcAddr: addr, srcPort: p0, dstAddr: vip, dstPort: 80 } },
           { action: 'reload', timeNs: 1e9 * (12 + vi * 20 + ci * 10), server: first, newConnection: false, tcpStream: s0, captureFile: file, conn: { srcAddr: addr, srcPort: p0, dstAddr: vip, dstPort: 80 } },
-          { action: 'close', timeNs: 1e9 * (14 + vi * 20 + ci * 10), server: second, newConnection: true, tcpStream: s1, captureFile: file, conn: { srcAddr: addr, srcPort: p0 + 6, dstAddr: vip, dstPort: 80 } },
+          { action: 'close', timeNs: 1e9 * (14 + vi * 20 + ci * 10), server: null, newConnection: false, tcpStream: s0, captureFile: file, conn: { srcAddr: addr, srcPort: p0, dstAddr: vip, dstPort: 80 } },
+          { action: 'load', timeNs: 1e9 * (16 + vi * 20 + ci * 10), server: second, newConnection: true, tcpStream: s1, captureFile: file, conn: { srcAddr: addr, srcPort: p0 + 6, dstAddr: vip, dstPort: 80 } },
         ],
       });
     }
