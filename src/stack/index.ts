@@ -14,6 +14,7 @@ export {
 export { RouteTable, routeMatches, type Route, type RouteResult, type RouteSpec } from './routes.ts';
 export { UdpLayer, type UdpDatagram, type UdpHandler } from './udp.ts';
 export { Pinger, type PingOptions, type PingReply, type PingError, type PingSummary, type PingEvents } from './ping.ts';
+export { Capture, type CaptureOptions, type CaptureFile, type CaptureFileKind, type CaptureStats, type SinkFactory } from './capture.ts';
 export type {
   Direction,
   InterfaceTap,
