@@ -11,3 +11,4 @@ export * from './udp.ts';
 export * from './tcp.ts';
 export * from './frame.ts';
 export * from './http.ts';
+export * from './pretty.ts';
