@@ -10,7 +10,7 @@ import { BUILTIN_CHAINS, newChain, resetNthCounters } from '../model.ts';
 import type { CommandResult } from './commands.ts';
 import { execute, lookupTable } from './commands.ts';
 import { parseIptablesArgs } from './parse.ts';
-import { IptablesError, formatError, paramError, plainError, strtoui } from './xtables.ts';
+import { IptablesError, formatError, paramError, plainError } from './xtables.ts';
 
 /** add_param_to_argv: words split on blanks; "..." groups (quotes removed), \" is a literal quote. */
 export function splitRestoreLine(line: string): string[] {
@@ -46,12 +46,11 @@ function cloneTable(t: Table): Table {
 }
 
 function parseCounters(text: string): { pkts: number; bytes: number } | undefined {
-  const m = /^\[(\d+):(\d+)\]$/.exec(text);
+  // Counters are doubles in the model: exact up to 2^53, the nearest double beyond (a 64-bit
+  // kernel counter that large is not reachable in a simulated run).
+  const m = /^\[(\d{1,20}):(\d{1,20})\]$/.exec(text);
   if (!m) return undefined;
-  const pkts = strtoui(m[1] ?? '', 0, Number.MAX_SAFE_INTEGER);
-  const bytes = strtoui(m[2] ?? '', 0, Number.MAX_SAFE_INTEGER);
-  if (pkts === undefined || bytes === undefined) return undefined;
-  return { pkts, bytes };
+  return { pkts: Number(m[1]), bytes: Number(m[2]) };
 }
 
 export function restoreRules(state: IptablesState, rs: Ruleset, args: readonly string[], input: string): CommandResult {
