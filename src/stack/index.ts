@@ -30,3 +30,5 @@ export type {
   SendResult,
   SendIpv4Options,
 } from './types.ts';
+// TCP (src/stack/tcp/, the TCP helper's): attachTcp(host) gives a host its TcpStack.
+export * from './tcp/index.ts';
