@@ -1,0 +1,808 @@
+// The interpreter of parsed shell code, in continuation-passing style: a program that needs
+// virtual time (wget, ping, sleep) calls its `done` later, from a scheduler event, and the shell
+// carries on from there. Synchronous continuations go through a trampoline so a 100-iteration
+// loop of builtins does not grow the JS stack.
+//
+// Pipelines run their stages one after the other, each stage's stdout becoming the next one's
+// stdin: the lab's pipelines (wget | md5sum, for ... done | sort | uniq -c) only consume their
+// input at end of file, so the output is the same as with concurrent stages.
+import {
+  parseScript,
+  ShellSyntaxError,
+  type AndOr,
+  type Command,
+  type Pipeline,
+  type Redirect,
+  type Script,
+  type SimpleCommand,
+  type Word,
+} from './parse.ts';
+
+/** Where a program writes: a byte sink. */
+export type Sink = (chunk: Uint8Array) => void;
+
+export const DISCARD: Sink = () => {};
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+export function bytes(s: string): Uint8Array {
+  return encoder.encode(s);
+}
+
+export function text(b: Uint8Array): string {
+  return decoder.decode(b);
+}
+
+export function concatBytes(chunks: readonly Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const c of chunks) n += c.length;
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const c of chunks) {
+    out.set(c, o);
+    o += c.length;
+  }
+  return out;
+}
+
+/** A sink that keeps what it is given. */
+export class Collector {
+  private chunks: Uint8Array[] = [];
+  readonly sink: Sink = (c) => {
+    if (c.length > 0) this.chunks.push(c);
+  };
+
+  bytes(): Uint8Array {
+    return concatBytes(this.chunks);
+  }
+
+  text(): string {
+    return text(this.bytes());
+  }
+}
+
+/** A host's files as the shell sees them (paths absolute, '/'-separated). */
+export interface FileSystem {
+  read(path: string): Uint8Array | undefined;
+  write(path: string, data: Uint8Array): void;
+  isDirectory(path: string): boolean;
+}
+
+export class MemoryFileSystem implements FileSystem {
+  readonly files = new Map<string, Uint8Array>();
+
+  constructor(initial: Record<string, string | Uint8Array> = {}) {
+    for (const [p, c] of Object.entries(initial)) this.files.set(normalizePath('/', p), typeof c === 'string' ? bytes(c) : c);
+  }
+
+  read(path: string): Uint8Array | undefined {
+    return this.files.get(path);
+  }
+
+  write(path: string, data: Uint8Array): void {
+    this.files.set(path, data);
+  }
+
+  isDirectory(path: string): boolean {
+    if (path === '/' || path === '/root' || path === '/tmp') return true;
+    const prefix = path.endsWith('/') ? path : path + '/';
+    for (const p of this.files.keys()) if (p.startsWith(prefix)) return true;
+    return false;
+  }
+}
+
+export function normalizePath(cwd: string, p: string): string {
+  const abs = p.startsWith('/') ? p : `${cwd.replace(/\/$/, '')}/${p}`;
+  const out: string[] = [];
+  for (const seg of abs.split('/')) {
+    if (seg === '' || seg === '.') continue;
+    if (seg === '..') out.pop();
+    else out.push(seg);
+  }
+  return '/' + out.join('/');
+}
+
+/** Everything a running program can see and do. */
+export interface Proc {
+  readonly argv: readonly string[];
+  readonly stdin: Uint8Array;
+  readonly stdout: Sink;
+  readonly stderr: Sink;
+  /** The shell that started it (variables, files, cwd, the host's services). */
+  readonly shell: ShellState;
+  /** Writes text to stdout / stderr. */
+  out(s: string): void;
+  err(s: string): void;
+  /** Ends the program. Call exactly once, now or from a later scheduler event. */
+  done(exitCode: number): void;
+}
+
+export type Program = (p: Proc) => void;
+
+/** Schedules work in virtual time (the simulation's scheduler). */
+export interface Clock {
+  /** Virtual time, integer nanoseconds since the scenario start. */
+  now(): number;
+  after(delayNs: number, fn: () => void): void;
+}
+
+/** The shell of one host: its variables survive from one console step to the next. */
+export class ShellState {
+  vars = new Map<string, string>();
+  positional: string[] = [];
+  /** $0 */
+  argv0 = 'bash';
+  lastStatus = 0;
+  cwd = '/root';
+  /** Set by `exit`: the rest of the script is skipped. */
+  exitCode: number | null = null;
+
+  constructor(
+    readonly hostName: string,
+    readonly fs: FileSystem,
+    readonly programs: ReadonlyMap<string, Program>,
+    readonly clock: Clock,
+    readonly trampoline: Trampoline,
+    /** Opaque per-host services for the network programs (see programs). */
+    readonly services: unknown,
+    readonly pid: number = 1,
+  ) {}
+
+  /** A child shell ((...), $(...), a pipeline stage, a script): variables copied. */
+  child(): ShellState {
+    const c = new ShellState(this.hostName, this.fs, this.programs, this.clock, this.trampoline, this.services, this.pid);
+    c.vars = new Map(this.vars);
+    c.positional = [...this.positional];
+    c.argv0 = this.argv0;
+    c.lastStatus = this.lastStatus;
+    c.cwd = this.cwd;
+    return c;
+  }
+
+  resolve(path: string): string {
+    return normalizePath(this.cwd, path);
+  }
+}
+
+/** Runs continuations in a loop instead of nesting them. */
+export class Trampoline {
+  private queue: Array<() => void> = [];
+  private running = false;
+
+  run(fn: () => void): void {
+    this.queue.push(fn);
+    if (this.running) return;
+    this.running = true;
+    try {
+      while (this.queue.length > 0) (this.queue.shift() as () => void)();
+    } finally {
+      this.running = false;
+    }
+  }
+}
+
+interface Io {
+  stdin: Uint8Array;
+  stdout: Sink;
+  stderr: Sink;
+}
+
+type K = (status: number) => void;
+
+function errText(io: Io, s: string): void {
+  io.stderr(bytes(s));
+}
+
+// ---------------------------------------------------------------------------------------------
+
+export function runScript(sh: ShellState, script: Script, io: Io, k: K): void {
+  const items = script.items;
+  let i = 0;
+  const step = (status: number): void => {
+    if (sh.exitCode !== null || i >= items.length) {
+      k(sh.exitCode ?? status);
+      return;
+    }
+    const item = items[i++] as AndOr;
+    runAndOr(sh, item, io, (s) => sh.trampoline.run(() => step(s)));
+  };
+  sh.trampoline.run(() => step(sh.lastStatus));
+}
+
+function runAndOr(sh: ShellState, a: AndOr, io: Io, k: K): void {
+  let i = 0;
+  const next = (status: number): void => {
+    sh.lastStatus = status;
+    while (i < a.rest.length) {
+      const r = a.rest[i++] as AndOr['rest'][number];
+      if (sh.exitCode !== null) break;
+      if ((r.op === '&&' && status === 0) || (r.op === '||' && status !== 0)) {
+        runPipeline(sh, r.pipeline, io, (s) => sh.trampoline.run(() => next(s)));
+        return;
+      }
+    }
+    k(status);
+  };
+  runPipeline(sh, a.first, io, (s) => sh.trampoline.run(() => next(s)));
+}
+
+function runPipeline(sh: ShellState, p: Pipeline, io: Io, k: K): void {
+  const finish = (status: number) => {
+    const s = p.negate ? (status === 0 ? 1 : 0) : status;
+    sh.lastStatus = s;
+    k(s);
+  };
+  if (p.commands.length === 1) {
+    runCommandNode(sh, p.commands[0] as Command, io, finish);
+    return;
+  }
+  let stdin = io.stdin;
+  let i = 0;
+  const stage = (): void => {
+    const cmd = p.commands[i++] as Command;
+    const last = i === p.commands.length;
+    const child = sh.child();
+    const col = new Collector();
+    runCommandNode(child, cmd, { stdin, stdout: last ? io.stdout : col.sink, stderr: io.stderr }, (status) => {
+      if (last) {
+        sh.trampoline.run(() => finish(status));
+        return;
+      }
+      stdin = col.bytes();
+      sh.trampoline.run(stage);
+    });
+  };
+  stage();
+}
+
+function runCommandNode(sh: ShellState, c: Command, io: Io, k: K): void {
+  if (c.kind === 'simple') {
+    runSimple(sh, c, io, k);
+    return;
+  }
+  withRedirects(sh, c.redirects, io, k, (rio, kk) => {
+    switch (c.kind) {
+      case 'group': {
+        const target = c.subshell ? sh.child() : sh;
+        runScript(target, c.body, rio, kk);
+        return;
+      }
+      case 'if':
+        runIf(sh, c.clauses, c.elseBody, rio, kk);
+        return;
+      case 'for':
+        runFor(sh, c.name, c.items, c.body, rio, kk);
+        return;
+      case 'while':
+        runWhile(sh, c.until, c.cond, c.body, rio, kk);
+        return;
+    }
+  });
+}
+
+function runIf(sh: ShellState, clauses: Array<{ cond: Script; body: Script }>, elseBody: Script | null, io: Io, k: K): void {
+  let i = 0;
+  const next = (): void => {
+    if (i >= clauses.length) {
+      if (elseBody !== null) runScript(sh, elseBody, io, k);
+      else k(0);
+      return;
+    }
+    const cl = clauses[i++] as { cond: Script; body: Script };
+    runScript(sh, cl.cond, io, (s) => {
+      if (sh.exitCode !== null) k(sh.exitCode);
+      else if (s === 0) runScript(sh, cl.body, io, k);
+      else sh.trampoline.run(next);
+    });
+  };
+  next();
+}
+
+function runFor(sh: ShellState, name: string, items: Word[] | null, body: Script, io: Io, k: K): void {
+  const iterate = (values: string[]) => {
+    let i = 0;
+    let status = 0;
+    const next = (): void => {
+      if (sh.exitCode !== null || i >= values.length) {
+        k(sh.exitCode ?? status);
+        return;
+      }
+      sh.vars.set(name, values[i++] as string);
+      runScript(sh, body, io, (s) => {
+        status = s;
+        sh.trampoline.run(next);
+      });
+    };
+    next();
+  };
+  if (items === null) iterate([...sh.positional]);
+  else expandWords(sh, items, io, (fields) => iterate(fields));
+}
+
+function runWhile(sh: ShellState, until: boolean, cond: Script, body: Script, io: Io, k: K): void {
+  let status = 0;
+  const next = (): void => {
+    runScript(sh, cond, io, (s) => {
+      if (sh.exitCode !== null) {
+        k(sh.exitCode);
+        return;
+      }
+      if ((s === 0) === until) {
+        k(status);
+        return;
+      }
+      runScript(sh, body, io, (b) => {
+        status = b;
+        sh.trampoline.run(next);
+      });
+    });
+  };
+  next();
+}
+
+/** Applies redirections left to right, runs `body` with them, then writes files it created. */
+function withRedirects(sh: ShellState, redirects: Redirect[], io: Io, k: K, body: (io: Io, k: K) => void): void {
+  if (redirects.length === 0) {
+    body(io, k);
+    return;
+  }
+  const fds: Array<Sink | undefined> = [undefined, io.stdout, io.stderr];
+  let stdin = io.stdin;
+  const files: Array<{ path: string; col: Collector }> = [];
+  let i = 0;
+  const next = (): void => {
+    if (i >= redirects.length) {
+      const rio: Io = { stdin, stdout: fds[1] ?? DISCARD, stderr: fds[2] ?? DISCARD };
+      body(rio, (status) => {
+        for (const f of files) sh.fs.write(f.path, concatBytes([sh.fs.read(f.path) ?? new Uint8Array(0), f.col.bytes()]));
+        k(status);
+      });
+      return;
+    }
+    const r = redirects[i++] as Redirect;
+    expandWords(sh, [r.target], io, (fields) => {
+      if (fields.length !== 1) {
+        errText(io, `bash: ${r.target.raw}: ambiguous redirect\n`);
+        k(1);
+        return;
+      }
+      const target = fields[0] as string;
+      if (r.op === '>&') {
+        const n = /^[0-9]$/.test(target) ? Number(target) : -1;
+        if (n < 0) {
+          // `>&file` is `&>file`.
+          openOutput(target, -1, false);
+        } else if (n > 2 || fds[n] === undefined) {
+          errText(io, `bash: ${target}: Bad file descriptor\n`);
+          k(1);
+          return;
+        } else {
+          fds[r.fd] = fds[n];
+        }
+        next();
+        return;
+      }
+      if (r.op === '<') {
+        const path = sh.resolve(target);
+        const data = path === '/dev/null' ? new Uint8Array(0) : sh.fs.read(path);
+        if (data === undefined) {
+          errText(io, `bash: ${target}: No such file or directory\n`);
+          k(1);
+          return;
+        }
+        if (r.fd === 0) stdin = data;
+        next();
+        return;
+      }
+      openOutput(target, r.fd, r.op === '>>');
+      next();
+    });
+  };
+  const openOutput = (target: string, fd: number, append: boolean): void => {
+    const path = sh.resolve(target);
+    let sink: Sink;
+    if (path === '/dev/null') {
+      sink = DISCARD;
+    } else if (path === '/dev/stdout') {
+      sink = io.stdout;
+    } else if (path === '/dev/stderr') {
+      sink = io.stderr;
+    } else {
+      const col = new Collector();
+      // The file exists from the moment it is opened (O_CREAT, and O_TRUNC unless >>); what the
+      // command writes is appended when it ends.
+      if (!append || sh.fs.read(path) === undefined) sh.fs.write(path, new Uint8Array(0));
+      files.push({ path, col });
+      sink = col.sink;
+    }
+    if (fd === -1) {
+      fds[1] = sink;
+      fds[2] = sink;
+    } else {
+      fds[fd] = sink;
+    }
+  };
+  next();
+}
+
+function runSimple(sh: ShellState, c: SimpleCommand, io: Io, k: K): void {
+  // Assignments and words are expanded before redirections are applied (bash order).
+  const assigns: Array<[string, string]> = [];
+  let ai = 0;
+  const nextAssign = (): void => {
+    if (ai >= c.assigns.length) {
+      expandWords(sh, c.words, io, (argv) => {
+        if (argv.length === 0) {
+          for (const [n, v] of assigns) sh.vars.set(n, v);
+          withRedirects(sh, c.redirects, io, k, (_rio, kk) => kk(sh.lastStatus));
+          return;
+        }
+        withRedirects(sh, c.redirects, io, k, (rio, kk) => exec(sh, argv, assigns, rio, kk));
+      });
+      return;
+    }
+    const a = c.assigns[ai++] as { name: string; value: Word };
+    expandWord(sh, a.value, io, false, (fields) => {
+      assigns.push([a.name, fields.join('')]);
+      nextAssign();
+    });
+  };
+  nextAssign();
+}
+
+/** Runs a command (argv already expanded): a shell builtin, a program, or a script file. */
+function exec(sh: ShellState, argv: string[], assigns: Array<[string, string]>, io: Io, k: K): void {
+  const name = argv[0] as string;
+  const builtin = SHELL_BUILTINS[name];
+  if (builtin !== undefined) {
+    builtin(sh, argv, io, k);
+    return;
+  }
+  const env = assigns.length > 0 ? sh.child() : sh;
+  for (const [n, v] of assigns) env.vars.set(n, v);
+  // `bash FILE ARGS` and `sh FILE ARGS` run a script like `./FILE ARGS` does.
+  if ((name === 'bash' || name === 'sh') && argv.length >= 2 && !(argv[1] as string).startsWith('-')) {
+    runFile(env, argv[1] as string, argv.slice(1), io, k, `${name}: ${argv[1] as string}: No such file or directory\n`);
+    return;
+  }
+  if (name.includes('/')) {
+    runFile(env, name, argv, io, k, `bash: ${name}: No such file or directory\n`);
+    return;
+  }
+  const program = sh.programs.get(name);
+  if (program !== undefined) {
+    startProgram(env, program, argv, io, k);
+    return;
+  }
+  const missing = sh.programs.get(COMMAND_NOT_FOUND);
+  if (missing !== undefined) {
+    startProgram(env, missing, argv, io, k);
+    return;
+  }
+  errText(io, `bash: ${name}: command not found\n`);
+  k(127);
+}
+
+/** The program the shell starts for a command it does not know (prints the error, exits 127). */
+export const COMMAND_NOT_FOUND = '\0command-not-found';
+
+/**
+ * A path: the host's file is run as a script (a lab's own count_server_replies.sh); without a
+ * file, a program registered under the absolute path (the built-in model of that script).
+ */
+function runFile(sh: ShellState, path: string, argv: string[], io: Io, k: K, missing: string): void {
+  const abs = sh.resolve(path);
+  const data = sh.fs.read(abs);
+  if (data !== undefined) {
+    runScriptText(sh, path, text(data), argv.slice(1), io, k);
+    return;
+  }
+  const program = sh.programs.get(abs);
+  if (program !== undefined) {
+    startProgram(sh, program, [path, ...argv.slice(1)], io, k);
+    return;
+  }
+  errText(io, missing);
+  k(127);
+}
+
+export function startProgram(sh: ShellState, program: Program, argv: string[], io: Io, k: K): void {
+  let finished = false;
+  const proc: Proc = {
+    argv,
+    stdin: io.stdin,
+    stdout: io.stdout,
+    stderr: io.stderr,
+    shell: sh,
+    out: (s) => io.stdout(bytes(s)),
+    err: (s) => io.stderr(bytes(s)),
+    done: (code) => {
+      if (finished) throw new Error(`${argv[0] ?? '?'}: done() called twice`);
+      finished = true;
+      sh.trampoline.run(() => k(code));
+    },
+  };
+  program(proc);
+}
+
+/** Runs a script's text in a child shell with its own positional parameters, like `bash FILE`. */
+export function runScriptText(sh: ShellState, name: string, source: string, args: string[], io: Io, k: K): void {
+  let script: Script;
+  try {
+    script = parseScript(source.replace(/\r\n/g, '\n'));
+  } catch (e) {
+    if (e instanceof ShellSyntaxError) {
+      const line = source.slice(0, e.offset).split('\n').length;
+      errText(io, `${name}: line ${line}: ${e.message}\n`);
+      k(2);
+      return;
+    }
+    throw e;
+  }
+  const child = sh.child();
+  child.positional = args;
+  child.argv0 = name;
+  child.lastStatus = 0;
+  runScript(child, script, io, (status) => k(child.exitCode ?? status));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Expansion
+
+type Segment = { text: string; split: boolean; quoted: boolean } | { brk: true };
+
+function expandWords(sh: ShellState, words: Word[], io: Io, k: (fields: string[]) => void): void {
+  const out: string[] = [];
+  let i = 0;
+  const next = (): void => {
+    if (i >= words.length) {
+      k(out);
+      return;
+    }
+    expandWord(sh, words[i++] as Word, io, true, (fields) => {
+      out.push(...fields);
+      sh.trampoline.run(next);
+    });
+  };
+  next();
+}
+
+function paramValue(sh: ShellState, name: string): string {
+  if (/^[0-9]+$/.test(name)) {
+    const n = Number(name);
+    return n === 0 ? sh.argv0 : (sh.positional[n - 1] ?? '');
+  }
+  switch (name) {
+    case '#':
+      return String(sh.positional.length);
+    case '?':
+      return String(sh.lastStatus);
+    case '$':
+      return String(sh.pid);
+    case '!':
+      return '';
+    case '@':
+    case '*':
+      return sh.positional.join(' ');
+    default:
+      return sh.vars.get(name) ?? '';
+  }
+}
+
+/** Expands one word into fields (split = false: one string, as for an assignment). */
+function expandWord(sh: ShellState, w: Word, io: Io, split: boolean, k: (fields: string[]) => void): void {
+  const segs: Segment[] = [];
+  let i = 0;
+  const next = (): void => {
+    if (i >= w.parts.length) {
+      k(split ? fieldsOf(segs) : [segs.map((s) => ('brk' in s ? ' ' : s.text)).join('')]);
+      return;
+    }
+    const p = w.parts[i++] as Word['parts'][number];
+    switch (p.kind) {
+      case 'lit':
+        segs.push({ text: p.text, split: false, quoted: p.quoted });
+        next();
+        return;
+      case 'param':
+        if (p.name === '@' && p.quoted) {
+          sh.positional.forEach((v, j) => {
+            if (j > 0) segs.push({ brk: true });
+            segs.push({ text: v, split: false, quoted: true });
+          });
+        } else {
+          segs.push({ text: paramValue(sh, p.name), split: !p.quoted, quoted: p.quoted });
+        }
+        next();
+        return;
+      case 'arith': {
+        const r = evalArith(sh, p.expr);
+        if (typeof r === 'string') {
+          errText(io, `bash: ${p.expr}: ${r}\n`);
+          segs.push({ text: '', split: false, quoted: true });
+        } else {
+          segs.push({ text: String(r), split: !p.quoted, quoted: p.quoted });
+        }
+        next();
+        return;
+      }
+      case 'cmdsub': {
+        const child = sh.child();
+        const col = new Collector();
+        runScript(child, p.script, { stdin: new Uint8Array(0), stdout: col.sink, stderr: io.stderr }, (status) => {
+          sh.lastStatus = status;
+          segs.push({ text: col.text().replace(/\n+$/, ''), split: !p.quoted, quoted: p.quoted });
+          sh.trampoline.run(next);
+        });
+        return;
+      }
+    }
+  };
+  next();
+}
+
+function fieldsOf(segs: Segment[]): string[] {
+  const fields: string[] = [];
+  let cur = '';
+  let have = false;
+  for (const s of segs) {
+    if ('brk' in s) {
+      fields.push(cur);
+      cur = '';
+      have = false;
+      continue;
+    }
+    if (!s.split) {
+      cur += s.text;
+      if (s.quoted || s.text !== '') have = true;
+      continue;
+    }
+    for (const ch of s.text) {
+      if (ch === ' ' || ch === '\t' || ch === '\n') {
+        if (have) fields.push(cur);
+        cur = '';
+        have = false;
+      } else {
+        cur += ch;
+        have = true;
+      }
+    }
+  }
+  if (have) fields.push(cur);
+  return fields;
+}
+
+/** $(( )) with integers, variables, + - * / % ( ) and comparisons; an error message string otherwise. */
+export function evalArith(sh: ShellState, expr: string): number | string {
+  const toks = expr.match(/\s*([0-9]+|[A-Za-z_][A-Za-z0-9_]*|\$[A-Za-z_][A-Za-z0-9_]*|\$[0-9#?]|==|!=|<=|>=|&&|\|\||[-+*/%()<>!])/g);
+  const joined = (toks ?? []).join('').replace(/\s+/g, '');
+  if (joined !== expr.replace(/\s+/g, '')) return 'syntax error in expression';
+  const t = (toks ?? []).map((x) => x.trim());
+  let k = 0;
+  const value = (name: string): number => {
+    const v = name.startsWith('$') ? paramValue(sh, name.slice(1)) : (sh.vars.get(name) ?? '0');
+    const n = Number.parseInt(v === '' ? '0' : v, 10);
+    return Number.isNaN(n) ? 0 : n;
+  };
+  const primary = (): number => {
+    const x = t[k++];
+    if (x === undefined) throw new Error('syntax error: operand expected');
+    if (x === '(') {
+      const v = or();
+      if (t[k++] !== ')') throw new Error('syntax error: `)\' expected');
+      return v;
+    }
+    if (x === '-') return -primary();
+    if (x === '+') return primary();
+    if (x === '!') return primary() === 0 ? 1 : 0;
+    if (/^[0-9]+$/.test(x)) return Number.parseInt(x, 10);
+    if (/^\$?[A-Za-z_0-9#?]/.test(x)) return value(x);
+    throw new Error(`syntax error: operand expected (error token is "${x}")`);
+  };
+  const mul = (): number => {
+    let v = primary();
+    while (t[k] === '*' || t[k] === '/' || t[k] === '%') {
+      const op = t[k++];
+      const r = primary();
+      if ((op === '/' || op === '%') && r === 0) throw new Error('division by 0');
+      v = op === '*' ? Math.imul(v, r) : op === '/' ? Math.trunc(v / r) : v % r;
+    }
+    return v;
+  };
+  const add = (): number => {
+    let v = mul();
+    while (t[k] === '+' || t[k] === '-') v = t[k++] === '+' ? v + mul() : v - mul();
+    return v;
+  };
+  const cmp = (): number => {
+    let v = add();
+    for (;;) {
+      const op = t[k];
+      if (op === '<' || op === '>' || op === '<=' || op === '>=' || op === '==' || op === '!=') {
+        k++;
+        const r = add();
+        v = (op === '<' ? v < r : op === '>' ? v > r : op === '<=' ? v <= r : op === '>=' ? v >= r : op === '==' ? v === r : v !== r) ? 1 : 0;
+      } else return v;
+    }
+  };
+  const and = (): number => {
+    let v = cmp();
+    while (t[k] === '&&') {
+      k++;
+      const r = cmp();
+      v = v !== 0 && r !== 0 ? 1 : 0;
+    }
+    return v;
+  };
+  const or = (): number => {
+    let v = and();
+    while (t[k] === '||') {
+      k++;
+      const r = and();
+      v = v !== 0 || r !== 0 ? 1 : 0;
+    }
+    return v;
+  };
+  try {
+    if (t.length === 0) return 0;
+    const v = or();
+    if (k < t.length) return `syntax error in expression (error token is "${t.slice(k).join(' ')}")`;
+    return v;
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Builtins that act on the shell itself
+
+type Builtin = (sh: ShellState, argv: string[], io: Io, k: K) => void;
+
+const SHELL_BUILTINS: Record<string, Builtin> = {
+  exit: (sh, argv, io, k) => {
+    const a = argv[1];
+    let code = sh.lastStatus;
+    if (a !== undefined) {
+      if (!/^-?[0-9]+$/.test(a)) {
+        errText(io, `bash: exit: ${a}: numeric argument required\n`);
+        code = 2;
+      } else code = ((Number(a) % 256) + 256) % 256;
+    }
+    sh.exitCode = code;
+    k(code);
+  },
+  cd: (sh, argv, io, k) => {
+    const target = sh.resolve(argv[1] ?? '/root');
+    if (!sh.fs.isDirectory(target)) {
+      errText(io, `bash: cd: ${argv[1] ?? ''}: No such file or directory\n`);
+      k(1);
+      return;
+    }
+    sh.cwd = target;
+    k(0);
+  },
+  export: (sh, argv, _io, k) => {
+    for (const a of argv.slice(1)) {
+      const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(a);
+      if (m !== null) sh.vars.set(m[1] as string, m[2] as string);
+    }
+    k(0);
+  },
+  unset: (sh, argv, _io, k) => {
+    for (const a of argv.slice(1)) sh.vars.delete(a);
+    k(0);
+  },
+  shift: (sh, argv, _io, k) => {
+    const n = argv[1] !== undefined ? Number(argv[1]) : 1;
+    if (!Number.isInteger(n) || n < 0 || n > sh.positional.length) {
+      k(1);
+      return;
+    }
+    sh.positional = sh.positional.slice(n);
+    k(0);
+  },
+  ':': (_sh, _argv, _io, k) => k(0),
+};
+
+export const SHELL_BUILTIN_NAMES = Object.keys(SHELL_BUILTINS);

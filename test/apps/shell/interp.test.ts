@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import type { Program } from '../../../src/apps/shell/index.ts';
+import { runShell } from './support.ts';
+
+describe('shell interpreter', () => {
+  it('expands variables, positional parameters and quotes', () => {
+    const r = runShell('X="a  b"; echo $X; echo "$X"; echo $1-$#; echo "${2}"', { positional: ['p1', 'p 2'] });
+    expect(r.stdout).toBe('a b\na  b\np1-2\np 2\n');
+  });
+
+  it('runs pipelines, command substitution and $?', () => {
+    const r = runShell('printf "b\\na\\nb\\n" | sort | uniq -c; v=$(echo hi | tr a-z A-Z); echo "[$v]"; false; echo $?');
+    expect(r.stdout).toBe('      1 a\n      2 b\n[HI]\n1\n');
+  });
+
+  it('pads uniq -c counts to 7 characters', () => {
+    const r = runShell('for i in $(seq 1 37); do echo x; done | uniq -c');
+    expect(r.stdout).toBe('     37 x\n');
+  });
+
+  it('runs if/elif/else, for, while and && ||', () => {
+    const r = runShell(`
+n=0
+while [ $n -lt 3 ]; do n=$((n + 1)); done
+if [ $n -eq 2 ]; then echo two; elif [ $n = 3 ]; then echo three; else echo other; fi
+for w in a b; do echo -n $w; done; echo
+true && echo and || echo or
+false && echo and || echo or`);
+    expect(r.stdout).toBe('three\nab\nand\nor\n');
+  });
+
+  it('stops at exit with its status', () => {
+    const r = runShell('echo before; exit 3; echo after');
+    expect(r.stdout).toBe('before\n');
+    expect(r.status).toBe(3);
+  });
+
+  it('writes and reads files with > >> < and discards 2>/dev/null', () => {
+    const r = runShell('echo one > /tmp/f; echo two >> /tmp/f; cat < /tmp/f; cat /nope 2>/dev/null; echo $?; cat /nope');
+    expect(r.stdout).toBe('one\ntwo\n1\n');
+    expect(r.stderr).toBe('cat: /nope: No such file or directory\n');
+    expect(new TextDecoder().decode(r.fs.read('/tmp/f'))).toBe('one\ntwo\n');
+  });
+
+  it('sends stderr to stdout with 2>&1 in a pipeline', () => {
+    const r = runShell('cat /nope 2>&1 | wc -l');
+    expect(r.stdout).toBe('1\n');
+    expect(r.stderr).toBe('');
+  });
+
+  it('computes md5sum as coreutils prints it', () => {
+    const r = runShell('echo -n abc | md5sum; printf "" | md5sum');
+    expect(r.stdout).toBe('900150983cd24fb0d6963f7d28e17f72  -\nd41d8cd98f00b204e9800998ecf8427e  -\n');
+  });
+
+  it('evaluates test/[ expressions', () => {
+    const r = runShell('[ -z "" ] && echo z; [ -n "" ] || echo n; [ a = a -a 1 -lt 2 ] && echo both; [ ! -f /x ] && echo nofile; [ 1 -eq x ]; echo $?; [ a; echo $?');
+    expect(r.stdout).toBe('z\nn\nboth\nnofile\n2\n2\n');
+    expect(r.stderr).toBe("bash: [: x: integer expression expected\nbash: [: missing `]'\n");
+  });
+
+  it('says command not found with status 127', () => {
+    const r = runShell('nosuch arg; echo $?');
+    expect(r.stdout).toBe('127\n');
+    expect(r.stderr).toBe('bash: nosuch: command not found\n');
+  });
+
+  it('runs a script file with its own positional parameters', () => {
+    const r = runShell('./s.sh x y; echo "status $?"; ./missing.sh', {
+      files: { '/root/s.sh': '#!/bin/bash\necho "$0 got $# args: $1 $2"\nexit 4\n' },
+    });
+    expect(r.stdout).toBe('./s.sh got 2 args: x y\nstatus 4\n');
+    expect(r.stderr).toBe('bash: ./missing.sh: No such file or directory\n');
+  });
+
+  it('reports a syntax error in a script file with its line', () => {
+    const r = runShell('./bad.sh', { files: { '/root/bad.sh': 'echo ok\nif true; then\n' } });
+    expect(r.stderr).toBe('./bad.sh: line 3: syntax error: unexpected end of file\n');
+    expect(r.status).toBe(2);
+  });
+
+  it('waits in virtual time for sleep and asynchronous programs', () => {
+    const later: Program = (p) => p.shell.clock.after(5e9, () => {
+      p.out(`at ${p.shell.clock.now()}\n`);
+      p.done(0);
+    });
+    const r = runShell('sleep 1.5; later; sleep 2', { programs: { later } });
+    expect(r.stdout).toBe('at 6500000000\n');
+    expect(r.clock.t).toBe(8.5e9);
+  });
+
+  it('does not grow the stack with long loops of builtins', () => {
+    const r = runShell('n=0; for i in $(seq 1 20000); do n=$((n + 1)); done; echo $n');
+    expect(r.stdout).toBe('20000\n');
+  });
+
+  it('sorts in C order and handles sort -n -r -u, head, tail, cut, grep', () => {
+    const r = runShell(
+      'printf "b\\nB\\na\\n10\\n9\\n" | sort | tr "\\n" " "; echo; printf "10\\n9\\n9\\n" | sort -n -u -r | tr "\\n" " "; echo; seq 5 | head -n 2; seq 5 | tail -1; echo a:b:c | cut -d: -f2,3; printf "x1\\ny\\nx2\\n" | grep -c x',
+    );
+    expect(r.stdout).toBe('10 9 B a b \n10 9 \n1\n2\n5\nb:c\n2\n');
+  });
+});
