@@ -323,8 +323,10 @@ class ReportBuilder {
       counted.forEach((c, i) => {
         const matched = c.counters?.pkts.value ?? 0;
         const what = `${this.ruleText(c.rule)}`;
-        if (i === 0) items.push([m.q3FirstRule(c.rule.num, reached, matched, what)]);
-        else items.push([m.q3LaterRule(c.rule.num, reached, matched, what, reached > 0 ? formatPercent(L, matched / reached) : m.none)]);
+        const seen = o.connectionsToVipByServer.find((x) => x.server === c.rule.server);
+        const inside = seen === undefined || c.rule.server === null ? '' : ` ${m.q3InsideSeen(seen.count, o.insideCapture, m.serverName(c.rule.server))}`;
+        if (i === 0) items.push([m.q3FirstRule(c.rule.num, reached, matched, what) + inside]);
+        else items.push([m.q3LaterRule(c.rule.num, reached, matched, what, reached > 0 ? formatPercent(L, matched / reached) : m.none) + inside]);
         reached -= matched;
       });
     }
@@ -343,10 +345,10 @@ class ReportBuilder {
       this.claim(m.seeQ3Conn(vip.address, o.connectionsToVip), o.outsideCapture, first);
       this.claim(m.seeQ3Packets(vip.address, o.packetsToVip), o.outsideCapture, `ip.dst == ${vip.address}`);
       for (const l of o.firstPacketIpLengths) this.claim(m.seeQ3Len(l.length, l.count), o.outsideCapture, `${first} && ip.len == ${l.length}`);
-      for (const s of o.connectionsToVipByServer) {
+      for (const s of o.connectionsMasqueradedByServer) {
         const addr = this.data.topology.servers.find((x) => x.index === s.server)?.address ?? '';
         this.claim(
-          m.seeQ3Server(m.serverName(s.server), s.count),
+          m.seeQ3Server(vip.insideAddress, m.serverName(s.server), s.count),
           o.insideCapture,
           `ip.src == ${vip.insideAddress} && ip.dst == ${addr} && tcp.flags.syn == 1 && tcp.flags.ack == 0 && !tcp.analysis.retransmission`,
         );

@@ -573,15 +573,16 @@ class Extractor {
         if (c.syn !== null && c.syn.src === c.cliAddr && !ownAddrs.has(c.cliAddr) && !ownAddrs.has(c.srvAddr)) routed++;
       }
       const byServer = new Map<number, number>();
+      const masqByServer = new Map<number, number>();
       let masqueraded = 0;
       const insideAddr = vip0?.insideAddress ?? '';
       for (const c of insideCap?.conns ?? []) {
         if (c.syn === null || c.syn.src !== insideAddr || c.cliAddr !== insideAddr) continue;
         masqueraded++;
-        if (vipIsns.has(c.syn.tcp!.seq)) {
-          const s = this.serverOfAddr(c.srvAddr);
-          if (s !== null) byServer.set(s, (byServer.get(s) ?? 0) + 1);
-        }
+        const s = this.serverOfAddr(c.srvAddr);
+        if (s === null) continue;
+        masqByServer.set(s, (masqByServer.get(s) ?? 0) + 1);
+        if (vipIsns.has(c.syn.tcp!.seq)) byServer.set(s, (byServer.get(s) ?? 0) + 1);
       }
       const lengths = new Map<number, number>();
       for (const p of firsts) lengths.set(p.ipLen, (lengths.get(p.ipLen) ?? 0) + 1);
@@ -596,6 +597,7 @@ class Extractor {
           connectionsToVip: firsts.length,
           packetsToVip,
           connectionsToVipByServer: [...byServer.entries()].sort((a, b) => a[0] - b[0]).map(([server, count]) => ({ server, count })),
+          connectionsMasqueradedByServer: [...masqByServer.entries()].sort((a, b) => a[0] - b[0]).map(([server, count]) => ({ server, count })),
           connectionsRouted: routed,
           connectionsMasqueraded: masqueraded,
           firstPacketIpLengths: [...lengths.entries()].sort((a, b) => a[0] - b[0]).map(([length, count]) => ({ length, count })),

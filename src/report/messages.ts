@@ -128,6 +128,7 @@ const fr = {
     `Règle ${num} (${what}) : elle voit les ${reached} connexions et en prend ${matched}.`,
   q3LaterRule: (num: number, reached: number, matched: number, what: string, share: string) =>
     `Règle ${num} (${what}) : elle ne voit que les ${reached} connexions que les règles précédentes n’ont pas prises, et ne compte que les siennes : ${matched} (${share}).`,
+  q3InsideSeen: (n: number, file: string, server: string) => `Dans ${file}, ${n} de ces connexions partent vers le ${server}.`,
   q3PolicyPre: (policyPkts: number, policyBytes: number, routed: number, vipLeft: number) =>
     `Ligne de politique de PREROUTING (policy ACCEPT ${policyPkts} packets, ${policyBytes} bytes) : premiers paquets arrivés au bout de la chaîne sans qu’aucune règle ne corresponde. Les captures en montrent ${routed + vipLeft} : ${routed} connexion(s) simplement routée(s) par le switch${routed > 0 ? ' (par exemple les wget de référence du script, adressés directement aux serveurs)' : ''} et ${vipLeft} vers la VIP qu’aucune règle n’a prise.`,
   q3PolicyNft: (observed: number) =>
@@ -175,7 +176,7 @@ const fr = {
   seeQ3Conn: (vip: string, n: number) => `Q3 : ${n} nouvelles connexions vers ${vip} (= somme des pkts DNAT)`,
   seeQ3Packets: (vip: string, n: number) => `Q3 : ${n} paquets vers ${vip} au total`,
   seeQ3Len: (len: number, n: number) => `Q3 : ${n} premier(s) paquet(s) de ${len} octets IP`,
-  seeQ3Server: (server: string, n: number) => `Q3 : ${n} connexion(s) redirigée(s) vers le ${server}`,
+  seeQ3Server: (from: string, server: string, n: number) => `Q3 : ${n} connexion(s) de ${from} vers le ${server} (redirigées et routées)`,
   seeQ3Masq: (addr: string, n: number) => `Q3 : ${n} connexion(s) masquée(s) derrière ${addr}`,
   seeLadder: (side: string) => `Échelle : la connexion, côté ${side}`,
   seeMerged: 'Les décisions NAT commentées paquet par paquet',
@@ -286,6 +287,7 @@ const en: Messages = {
   q3FirstRule: (num, reached, matched, what) => `Rule ${num} (${what}): it sees all ${reached} connections and takes ${matched}.`,
   q3LaterRule: (num, reached, matched, what, share) =>
     `Rule ${num} (${what}): it sees only the ${reached} connections the rules before it did not take, and counts only its own matches: ${matched} (${share}).`,
+  q3InsideSeen: (n, file, server) => `In ${file}, ${n} of these connections leave for ${server}.`,
   q3PolicyPre: (policyPkts, policyBytes, routed, vipLeft) =>
     `PREROUTING’s policy line (policy ACCEPT ${policyPkts} packets, ${policyBytes} bytes): first packets that reached the end of the chain with no rule matching. The captures show ${routed + vipLeft}: ${routed} connection(s) merely routed by the switch${routed > 0 ? ' (e.g. the script’s reference wgets, addressed to the servers directly)' : ''} and ${vipLeft} to the VIP that no rule took.`,
   q3PolicyNft: (observed) =>
@@ -332,7 +334,7 @@ const en: Messages = {
   seeQ3Conn: (vip, n) => `Q3: ${n} new connections to ${vip} (= sum of the DNAT pkts)`,
   seeQ3Packets: (vip, n) => `Q3: ${n} packets to ${vip} in all`,
   seeQ3Len: (len, n) => `Q3: ${n} first packet(s) of ${len} IP bytes`,
-  seeQ3Server: (server, n) => `Q3: ${n} connection(s) redirected to ${server}`,
+  seeQ3Server: (from, server, n) => `Q3: ${n} connection(s) from ${from} to ${server} (redirected and routed)`,
   seeQ3Masq: (addr, n) => `Q3: ${n} connection(s) masqueraded behind ${addr}`,
   seeLadder: (side) => `Ladder: the connection, ${side}`,
   seeMerged: 'The NAT decisions, commented packet by packet',

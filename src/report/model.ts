@@ -246,8 +246,10 @@ export interface Q3Observed {
   connectionsToVip: number;
   /** Every packet addressed to a VIP of this switch that arrived on the outside interface: the contrast with connectionsToVip. */
   packetsToVip: number;
-  /** Of those, how many went to each server (from the inside capture), sorted by server. */
+  /** Of those, how many went to each server (inside capture, matched to the outside SYN by its sequence number), sorted by server. */
   connectionsToVipByServer: { server: number; count: number }[];
+  /** Every connection the switch opened towards each server with its inside address (DNATed and routed alike), sorted by server. */
+  connectionsMasqueradedByServer: { server: number; count: number }[];
   /** New connections that arrived from outside addressed elsewhere (routed through, e.g. the script's reference wgets). */
   connectionsRouted: number;
   /** New connections that left the inside interface with the switch's address as source (masqueraded). */

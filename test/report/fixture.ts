@@ -240,6 +240,7 @@ export function makeData(v: Variant): LabRunData {
         connectionsToVip: sum(r),
         packetsToVip: packets as number,
         connectionsToVipByServer: r.map((count, i) => ({ server: i + 1, count })),
+        connectionsMasqueradedByServer: r.map((count, i) => ({ server: i + 1, count: count + (routed as number) / 3 })),
         connectionsRouted: routed as number,
         connectionsMasqueraded: masqPkts as number,
         firstPacketIpLengths: [{ length: 60, count: sum(r) }],
