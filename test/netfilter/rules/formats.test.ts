@@ -34,3 +34,15 @@ describe('FORMATS.md §1: counter formatting (counters loaded with iptables-rest
     }
   }
 });
+
+describe('FORMATS.md §2.3: more listing details (after the §2.1 script)', () => {
+  for (const backend of ['iptables', 'iptables-legacy']) {
+    const setup = script.map((l) => l.replace(/^iptables /, `${backend} `));
+    const text = readFileSync(new URL('formats-2.3-misc.txt', here), 'utf8').replaceAll('$ iptables ', `$ ${backend} `);
+    for (const s of runTranscript(text, setup)) {
+      it(`${s.command}`, () => {
+        expect(s.actual).toBe(s.expected);
+      });
+    }
+  }
+});

@@ -35,10 +35,14 @@ export function runTranscript(text: string, setup: readonly string[], state: Ipt
   const flush = (): void => {
     if (!cur) return;
     const expected = cur.lines.length ? `${cur.lines.join('\n')}\n` : '';
-    const head = / \| head -(\d+)$/.exec(cur.command);
-    const command = head ? cur.command.slice(0, head.index) : cur.command;
+    const pipe = / \| (head|tail) -(\d+)$/.exec(cur.command);
+    const command = pipe ? cur.command.slice(0, pipe.index) : cur.command;
     const r = runLine(state, command);
-    if (head) r.stdout = r.stdout.split('\n').slice(0, Number(head[1])).map((l) => `${l}\n`).join('');
+    if (pipe) {
+      const lines = r.stdout.split('\n').slice(0, -1);
+      const n = Number(pipe[2]);
+      r.stdout = (pipe[1] === 'head' ? lines.slice(0, n) : lines.slice(-n)).map((l) => `${l}\n`).join('');
+    }
     steps.push({ command: cur.command, expected, actual: render(r) });
   };
   for (const line of text.split('\n')) {
