@@ -63,7 +63,7 @@ import {
   type MacAddr,
 } from '../wire/index.ts';
 import type { Rng, Scheduler } from '../sim/index.ts';
-import { Interface, type IfaceAddress } from './iface.ts';
+import { Interface, newLinkCounters, type IfaceAddress, type LinkCounters } from './iface.ts';
 import { NeighbourTable, type NeighbourEntry, type PendingFrame } from './neighbour.ts';
 import { RouteTable, type Route, type RouteResult, type RouteSpec } from './routes.ts';
 import type {
@@ -167,6 +167,8 @@ export class Host {
   readonly routes = new RouteTable();
   /** net.ipv4.ip_forward. */
   ipForward = false;
+  /** The loopback device's counters (`ifconfig lo`). */
+  readonly loopbackCounters: LinkCounters = newLinkCounters();
   /** The host's netfilter; null = no rules loaded (every hook accepts). */
   filter: PacketFilter | null = null;
   private readonly ifaces = new Map<string, Interface>();
@@ -470,6 +472,13 @@ export class Host {
 
   /** Our own packet to one of our addresses: the loopback device, PREROUTING and INPUT on `lo`. */
   private loopback(frame: Uint8Array, notes: string[]): void {
+    // lo has no Ethernet header: its counters see the IP packet (and each packet once per side).
+    const c = this.loopbackCounters;
+    const len = frame.length - ETHERNET_HEADER_LEN;
+    c.txPackets++;
+    c.txBytes += len;
+    c.rxPackets++;
+    c.rxBytes += len;
     this.scheduler.after(0, () => {
       const pkt = frame.subarray(ETHERNET_HEADER_LEN);
       this.processIpv4(pkt, frame, true, null, notes);

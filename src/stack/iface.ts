@@ -26,8 +26,25 @@ export function hashedMac(hostName: string, ifaceName: string): MacAddr {
   return (0x0200 | second) * 0x100000000 + (w1 >>> 0);
 }
 
+/** Link counters as ifconfig and `ip -s link` print them (bytes are frame lengths, no FCS). */
+export interface LinkCounters {
+  rxPackets: number;
+  rxBytes: number;
+  /** Frames that arrived while the link was down, or that no protocol wanted. */
+  rxDropped: number;
+  txPackets: number;
+  txBytes: number;
+  /** Frames the host tried to send while the link was down or unplugged. */
+  txDropped: number;
+}
+
+export function newLinkCounters(): LinkCounters {
+  return { rxPackets: 0, rxBytes: 0, rxDropped: 0, txPackets: 0, txBytes: 0, txDropped: 0 };
+}
+
 export class Interface implements InterfaceRef, DomainPort {
   readonly addresses: IfaceAddress[] = [];
+  readonly counters: LinkCounters = newLinkCounters();
   up = true;
   domain: CollisionDomain | null = null;
   /** Set by the host once the interface is created. */
@@ -102,7 +119,12 @@ export class Interface implements InterfaceRef, DomainPort {
 
   /** Puts a frame on the wire now; the 'out' taps see it first. */
   transmit(tNs: number, frame: Uint8Array, notes: readonly string[]): void {
-    if (!this.up || this.domain === null) return;
+    if (!this.up || this.domain === null) {
+      this.counters.txDropped++;
+      return;
+    }
+    this.counters.txPackets++;
+    this.counters.txBytes += frame.length;
     for (const tap of this.taps) tap(tNs, this, 'out', frame, notes);
     this.domain.transmit(this, frame);
   }
@@ -114,6 +136,8 @@ export class Interface implements InterfaceRef, DomainPort {
 
   receiveFromWire(frame: Uint8Array): void {
     if (!this.up) return;
+    this.counters.rxPackets++;
+    this.counters.rxBytes += frame.length;
     this.sink.receiveFrame(this, frame);
   }
 }

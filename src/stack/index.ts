@@ -2,7 +2,7 @@
 export { Network, type NetworkOptions, type NetworkObserver } from './network.ts';
 export { CollisionDomain, DEFAULT_LINK_DELAY_NS, type DomainOptions, type DomainStats, type DomainPort } from './domain.ts';
 export { Host, type HostContext, type HostStats, type EchoHandler } from './host.ts';
-export { Interface, hashedMac, type IfaceAddress, type FrameSink } from './iface.ts';
+export { Interface, hashedMac, newLinkCounters, type IfaceAddress, type FrameSink, type LinkCounters } from './iface.ts';
 export {
   NeighbourTable,
   NeighbourEntry,

@@ -149,6 +149,21 @@ describe('IPv4 forwarding and ICMP', () => {
   });
 });
 
+describe('link counters', () => {
+  it('count frames and bytes both ways, and the loopback separately', () => {
+    const { net, a, b } = twoHosts();
+    pingOnce(a, ip('10.0.0.1'));
+    net.scheduler.runUntil(SEC);
+    // ARP request (42) + echo request (98) out; ARP reply (42) + echo reply (98) in.
+    expect(a.iface('eth0').counters).toEqual({ rxPackets: 2, rxBytes: 140, rxDropped: 0, txPackets: 2, txBytes: 140, txDropped: 0 });
+    expect(b.iface('eth0').counters.rxPackets).toBe(2);
+    pingOnce(a, ip('10.0.0.10'));
+    net.scheduler.runUntil(2 * SEC);
+    expect(a.loopbackCounters.txPackets).toBe(2);
+    expect(a.loopbackCounters.rxBytes).toBe(168);
+  });
+});
+
 describe('routes', () => {
   it('connected routes come with addresses; longest prefix wins, then the lowest metric', () => {
     const { client } = routed();
