@@ -287,7 +287,8 @@ export class Netfilter {
     if (this.conntrackActive) return true;
     for (const rs of rulesetsInOrder(this.iptables)) {
       for (const t of rs.tables.values()) {
-        if (t.name === 'nat' && (tableHasRules(t) || (rs.backend === 'nft' && natChainsInstantiated(t)))) {
+        // Registering the nat table (iptable_nat, or an nft nat base chain) loads conntrack.
+        if (t.name === 'nat' && natChainsInstantiated(t)) {
           this.conntrackActive = true;
           return true;
         }
@@ -615,15 +616,14 @@ export class Netfilter {
   }
 }
 
-/** A table takes part in packet handling once it holds rules or a non-default policy. */
+/** Only a table that exists in the kernel (loaded module / created nft table) sees packets and counts policies. */
 function tableInUse(t: Table): boolean {
-  if (tableHasRules(t)) return true;
-  for (const c of t.chains.values()) if (c.builtin && (c.policy === 'DROP' || c.policyCounting && c.instantiated)) return true;
-  return false;
+  return t.instantiated;
 }
 
 /** nft: base chains of the nat table exist (NAT hooks registered, conntrack loaded). */
 function natChainsInstantiated(t: Table): boolean {
+  if (!t.instantiated) return false;
   for (const c of t.chains.values()) if (c.builtin && c.instantiated) return true;
   return false;
 }

@@ -1,8 +1,13 @@
 // Shared fixtures for the netfilter engine tests: a web switch of the lab (HostEnv with a clock the
 // test moves), packets built with src/wire, and a forwarding walk through the hooks.
 
+import { expect } from 'vitest';
 import {
   IP_PROTO_TCP,
+  TCP_FIN,
+  TCP_PSH,
+  ipv4ToString,
+  readIpv4,
   TCP_ACK,
   TCP_SYN,
   buildEthIpv4Icmp,
@@ -268,4 +273,50 @@ export function readU32be(b: Uint8Array, o: number): number {
   return ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
 }
 
+const dstOf = (p: Uint8Array) => ipv4ToString(readIpv4(p, 16));
+const srcOf = (p: Uint8Array) => ipv4ToString(readIpv4(p, 12));
+const sportOf = (p: Uint8Array) => readU16(p, 20);
+
+/**
+ * One HTTP connection through a switch, as curl makes it: handshake, GET, the server's ACK and
+ * response, the client's ACK, then FIN/ACK, FIN/ACK, ACK. Returns the server the SYN went to and
+ * the port the server saw.
+ */
+export function connection(nf: Netfilter, client: string, cport: number, vip: string, requests = 1): { server: string; port: number } {
+  const first = forward(nf, syn(client, cport, vip, 80, 5000), 'eth0', 'eth1');
+  expect(first.verdict.kind).toBe('ACCEPT');
+  const server = dstOf(first.pkt);
+  const port = sportOf(first.pkt);
+  const router = srcOf(first.pkt);
+  const up = (flags: number, seq: number, ack: number, payload?: Uint8Array) =>
+    forward(nf, tcpPacket({ src: client, dst: vip, sport: cport, dport: 80, flags, seq, ack, ...(payload ? { payload } : {}) }), 'eth0', 'eth1');
+  const down = (flags: number, seq: number, ack: number, payload?: Uint8Array) =>
+    forward(nf, tcpPacket({ src: server, dst: router, sport: 80, dport: port, flags, seq, ack, ...(payload ? { payload } : {}) }), 'eth1', 'eth0');
+
+  const synAck = down(TCP_SYN | TCP_ACK, 9000, 5001);
+  expect(dstOf(synAck.pkt)).toBe(client);
+  expect(srcOf(synAck.pkt)).toBe(vip);
+  let cseq = 5001;
+  let sseq = 9001;
+  up(TCP_ACK, cseq, sseq);
+  const get = new TextEncoder().encode('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+  const page = new TextEncoder().encode('HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n');
+  for (let i = 0; i < requests; i++) {
+    const r = up(TCP_PSH | TCP_ACK, cseq, sseq, get);
+    expect(dstOf(r.pkt)).toBe(server);
+    cseq += get.length;
+    down(TCP_ACK, sseq, cseq);
+    down(TCP_PSH | TCP_ACK, sseq, cseq, page);
+    sseq += page.length;
+    up(TCP_ACK, cseq, sseq);
+  }
+  up(TCP_FIN | TCP_ACK, cseq, sseq);
+  cseq++;
+  down(TCP_FIN | TCP_ACK, sseq, cseq);
+  sseq++;
+  up(TCP_ACK, cseq, sseq);
+  return { server, port };
+}
+
 export { TCP_ACK, TCP_SYN };
+
