@@ -36,9 +36,12 @@ export function tsharkRequired(): boolean {
   return process.env['LBSIM_REQUIRE_TSHARK'] === '1';
 }
 
-/** Skips the calling test (printing why) when tshark is absent; throws when it is required. */
-export function requireTsharkOrSkip(ctx: { skip: (note?: string) => void }): void {
-  if (hasTshark()) return;
+/**
+ * Skips the calling test (printing why) when tshark is absent; throws when it is required.
+ * `available` is for testing this convention itself.
+ */
+export function requireTsharkOrSkip(ctx: { skip: (note?: string) => void }, available: boolean = hasTshark()): void {
+  if (available) return;
   const why = 'tshark not found on PATH (install Wireshark\'s tshark to run the oracle tests)';
   if (tsharkRequired()) throw new Error(`${why}; LBSIM_REQUIRE_TSHARK=1 makes this a failure`);
   console.warn(`skipped: ${why}`);
