@@ -131,9 +131,17 @@ export interface Trip {
   pkt: Uint8Array;
 }
 
+/** Sees each forwarded packet as it arrives on `inIface` and, if it passes, as it leaves on `outIface`. */
+export type Tap = (iface: string, direction: 'in' | 'out', pkt: Uint8Array, notes: readonly string[]) => void;
+let tap: Tap | null = null;
+export function setTap(t: Tap | null): void {
+  tap = t;
+}
+
 /** A forwarded packet: PREROUTING(in) -> FORWARD(in, out) -> POSTROUTING(out), stopping at a non-ACCEPT verdict. */
 export function forward(nf: Netfilter, pkt: Uint8Array, inIface: string, outIface: string): Trip {
   const notes: string[] = [];
+  tap?.(inIface, 'in', pkt.slice(), notes);
   const steps: [HookName, string | null, string | null][] = [
     ['PREROUTING', inIface, null],
     ['FORWARD', inIface, outIface],
@@ -143,6 +151,7 @@ export function forward(nf: Netfilter, pkt: Uint8Array, inIface: string, outIfac
     const verdict = nf.hook(hook, pkt, i, o, notes);
     if (verdict.kind !== 'ACCEPT') return { verdict, notes, pkt };
   }
+  tap?.(outIface, 'out', pkt.slice(), notes);
   return { verdict: { kind: 'ACCEPT' }, notes, pkt };
 }
 
