@@ -63,6 +63,7 @@ import {
   type MacAddr,
 } from '../wire/index.ts';
 import type { Rng, Scheduler } from '../sim/index.ts';
+import { Netfilter } from '../netfilter/index.ts';
 import { Interface, newLinkCounters, type IfaceAddress, type LinkCounters } from './iface.ts';
 import { NeighbourTable, type NeighbourEntry, type PendingFrame } from './neighbour.ts';
 import { RouteTable, type Route, type RouteResult, type RouteSpec } from './routes.ts';
@@ -169,8 +170,12 @@ export class Host {
   ipForward = false;
   /** The loopback device's counters (`ifconfig lo`). */
   readonly loopbackCounters: LinkCounters = newLinkCounters();
-  /** The host's netfilter; null = no rules loaded (every hook accepts). */
+  /**
+   * What the hooks call; null until netfilter is first used (every hook accepts), as Linux loads
+   * the modules on first use. Tests may set their own.
+   */
   filter: PacketFilter | null = null;
+  private netfilterInstance: Netfilter | null = null;
   private readonly ifaces = new Map<string, Interface>();
   private readonly receivers: Array<TransportReceiver | undefined> = [];
   private readonly echoHandlers = new Map<number, EchoHandler>();
@@ -202,12 +207,30 @@ export class Host {
   }
 
   /** What netfilter may ask of this host. */
-  filterEnv(): FilterHostEnv {
+  filterEnv(): FilterHostEnv & { startEpochSec: number } {
     return {
       hostName: this.name,
       now: () => this.scheduler.now,
       ifaceAddress: (iface, towards) => this.ifaces.get(iface)?.sourceFor(towards),
+      startEpochSec: this.ctx.startEpochSec,
     };
+  }
+
+  /**
+   * The host's netfilter (iptables tables, conntrack, NAT), created on first use with the random
+   * stream `<host>/netfilter`; from then on every hook goes through it.
+   */
+  get netfilter(): Netfilter {
+    if (this.netfilterInstance === null) {
+      this.netfilterInstance = new Netfilter(this.filterEnv(), this.rng('netfilter'));
+      this.filter = this.netfilterInstance;
+    }
+    return this.netfilterInstance;
+  }
+
+  /** The netfilter if it was ever used, without creating it (for listings of hosts with rules). */
+  get netfilterIfUsed(): Netfilter | null {
+    return this.netfilterInstance;
   }
 
   // ---------------------------------------------------------------- interfaces and addresses

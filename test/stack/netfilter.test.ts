@@ -1,0 +1,88 @@
+// The real Netfilter wired into hosts: the lab's round-robin web switch in front of three servers.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Network, Pinger, type PingReply } from '../../src/stack/index.ts';
+import { requireTsharkOrSkip, tsharkCheck, tsharkFields } from '../support/tshark.ts';
+import { captureToMemory, ip } from './support.ts';
+
+const SEC = 1e9;
+
+function lab() {
+  const net = new Network();
+  const client = net.addHost('client1');
+  const ws = net.addHost('ws_round-robin', { ipForward: true });
+  net.connect(client, 'eth0', 'A');
+  net.connect(ws, 'eth0', 'A');
+  net.connect(ws, 'eth1', 'B');
+  client.addAddress('eth0', ip('10.0.0.10'), 24);
+  ws.addAddress('eth0', ip('10.0.0.1'), 24);
+  ws.addAddress('eth1', ip('100.0.0.4'), 24);
+  const servers = [1, 2, 3].map((n) => {
+    const s = net.addHost(`server${n}`);
+    net.connect(s, 'eth0', 'B');
+    s.addAddress('eth0', ip(`100.0.0.${n}`), 24);
+    return s;
+  });
+  const rules = [
+    'iptables --table nat --append PREROUTING --destination 10.0.0.1 --match statistic --mode nth --every 3 --packet 0 --jump DNAT --to-destination 100.0.0.1',
+    'iptables --table nat --append PREROUTING --destination 10.0.0.1 --match statistic --mode nth --every 2 --packet 0 --jump DNAT --to-destination 100.0.0.2',
+    'iptables --table nat --append PREROUTING --destination 10.0.0.1 --jump DNAT --to-destination 100.0.0.3',
+    'iptables --table nat --append POSTROUTING --source 10.0.0.0/24 --destination 100.0.0.0/24 --jump MASQUERADE',
+  ];
+  for (const r of rules) {
+    const res = ws.netfilter.exec(r.split(' '));
+    expect(res.stderr).toBe('');
+    expect(res.exitCode).toBe(0);
+  }
+  return { net, client, ws, servers };
+}
+
+describe('netfilter in the stack', () => {
+  it('pings to the VIP are DNATed round robin and masqueraded; replies come back from the VIP', () => {
+    const { net, client, servers } = lab();
+    const cap = captureToMemory(net);
+    const replies: PingReply[] = [];
+    // Three pings with different identifiers: three ICMP "connections".
+    for (let i = 0; i < 3; i++) {
+      net.scheduler.runUntil(i * SEC);
+      new Pinger(client, { dst: ip('10.0.0.1'), count: 1, ident: 100 + i }, { onReply: (r) => replies.push(r) }).start();
+    }
+    net.scheduler.runUntil(5 * SEC);
+    expect(replies.map((r) => [r.from, r.ttl])).toEqual([
+      [ip('10.0.0.1'), 63],
+      [ip('10.0.0.1'), 63],
+      [ip('10.0.0.1'), 63],
+    ]);
+    // One echo request reached each server, from the switch's inside address.
+    expect(servers.map((s) => s.stats.ipInDelivers)).toEqual([1, 1, 1]);
+    const trace = new TextDecoder().decode(cap.finish().get('trace.txt'));
+    expect(trace).toContain('ws_round-robin-eth1 out');
+  });
+
+  it('tshark: 0 malformed, 0 bad checksums on both sides of the switch; comments in the pcapng', (ctx) => {
+    requireTsharkOrSkip(ctx);
+    const { net, client } = lab();
+    const cap = captureToMemory(net);
+    new Pinger(client, { dst: ip('10.0.0.1'), count: 2, ident: 7 }).start();
+    net.scheduler.runUntil(5 * SEC);
+    const files = cap.finish();
+    const dir = mkdtempSync(join(tmpdir(), 'lbsim-nf-'));
+    for (const [name, bytes] of files) writeFileSync(join(dir, name), bytes);
+    for (const f of files.keys()) {
+      if (f === 'trace.txt') continue;
+      const r = tsharkCheck(join(dir, f));
+      expect(r.malformed, f).toEqual([]);
+      expect(r.badChecksums, f).toEqual([]);
+    }
+    const inside = tsharkFields(join(dir, 'server1-eth0.pcap'), ['ip.src', 'ip.dst', 'ip.ttl'], { filter: 'icmp.type == 8' });
+    expect(inside.map((r) => `${r['ip.src']?.[0]} ${r['ip.dst']?.[0]} ${r['ip.ttl']?.[0]}`)).toEqual([
+      '100.0.0.4 100.0.0.1 63',
+      '100.0.0.4 100.0.0.1 63',
+    ]);
+    const comments = tsharkFields(join(dir, 'lab.pcapng'), ['frame.interface_name', 'frame.comment'], { filter: 'frame.comment' });
+    expect(comments.length).toBeGreaterThan(0);
+    expect(comments.every((r) => (r['frame.interface_name']?.[0] ?? '').startsWith('ws_round-robin-'))).toBe(true);
+  });
+});
