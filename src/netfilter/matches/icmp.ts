@@ -95,7 +95,8 @@ export const icmpExtension: MatchExtension<IcmpMatch> = {
   finalCheck(): void {},
   save(m): string {
     const inv = m.invert ? ' !' : '';
-    if (m.type === 0xff) return `${inv} --icmp-type any`;
+    // libxt_icmp's "special hack for 'any' case"
+    if (m.type === 0xff && m.codeMin === 0 && m.codeMax === 0xff) return `${inv} --icmp-type any`;
     const code = m.codeMin !== 0 || m.codeMax !== 0xff ? `/${m.codeMin}` : '';
     return `${inv} --icmp-type ${m.type}${code}`;
   },

@@ -87,6 +87,11 @@ function kernelInvalid(rs: Ruleset, op: string, chain: string): IptablesError {
  * without -p tcp, a jump to a built-in chain.
  */
 function checkRuleForChain(rs: Ruleset, table: Table, chain: Chain, rule: Rule, op: string): void {
+  // xt_tcpudp / icmp: the match's .proto must be the rule's (not inverted) -p
+  for (const m of rule.matches) {
+    const need = m.kind === 'tcp' ? 6 : m.kind === 'udp' ? 17 : m.kind === 'icmp' ? 1 : null;
+    if (need !== null && (rule.protocol?.num !== need || rule.protocol.invert)) throw kernelInvalid(rs, op, chain.name);
+  }
   const t = rule.target;
   if (!t) return;
   if (t.kind === 'JUMP') {

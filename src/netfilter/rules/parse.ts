@@ -376,7 +376,8 @@ export function parseIptablesArgs(argv: readonly string[], backend: Backend): Pa
         if (name.includes('/') || name.includes(' ')) {
           out.warnings.push(`Warning: weird character in interface \`${name}' ('/' and ' ' are not allowed by the kernel).\n`);
         }
-        const spec = { name, invert: inv };
+        // a lone '+' matches every interface: iptables stores an empty mask, so nothing is left of it
+        const spec = name === '+' && !inv ? null : { name, invert: inv };
         if (c === 'i') rule.inIface = spec;
         else rule.outIface = spec;
         break;

@@ -1,0 +1,16 @@
+*nat
+:POSTROUTING
+-j MASQUERADE;=;OK
+-o eth1 -j MASQUERADE;=;OK
+-s 10.0.0.0/24 -d 100.0.0.0/24 -j MASQUERADE;=;OK
+-p tcp -j MASQUERADE --to-ports 1024-2000;=;OK
+-p udp -j MASQUERADE --to-ports 1024;=;OK
+-p tcp -j MASQUERADE --to-ports 2000-1024;;FAIL
+-j MASQUERADE --to-ports 1024;;FAIL
+-j MASQUERADE --random;=;OK
+-j MASQUERADE --random-fully;=;OK
+:PREROUTING,INPUT,OUTPUT
+-j MASQUERADE;;FAIL
+*filter
+:INPUT
+-j MASQUERADE;;FAIL

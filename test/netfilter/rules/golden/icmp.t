@@ -1,0 +1,13 @@
+:INPUT,FORWARD,OUTPUT
+-p icmp -m icmp --icmp-type any;=;OK
+-p icmp --icmp-type echo-request;-p icmp -m icmp --icmp-type 8;OK
+-p icmp --icmp-type ping;-p icmp -m icmp --icmp-type 8;OK
+-p icmp --icmp-type echo-reply;-p icmp -m icmp --icmp-type 0;OK
+-p icmp --icmp-type port-unreachable;-p icmp -m icmp --icmp-type 3/3;OK
+-p icmp --icmp-type 3/1;-p icmp -m icmp --icmp-type 3/1;OK
+-p icmp ! --icmp-type 8;-p icmp -m icmp ! --icmp-type 8;OK
+-p icmp -m icmp --icmp-type 255/255;=;OK
+-p icmp --icmp-type echo;;FAIL
+-p icmp --icmp-type 256;;FAIL
+-p icmp --icmp-type 3/256;;FAIL
+-m icmp --icmp-type 8;;FAIL

@@ -1,0 +1,28 @@
+*nat
+:PREROUTING,OUTPUT
+-m statistic --mode nth --every 3 --packet 0 -j DNAT --to-destination 100.0.0.1;=;OK
+-m statistic --mode nth --every 3 --packet 2;=;OK
+-m statistic --mode nth ! --every 3 --packet 1;=;OK
+-m statistic --mode nth --every 2;-m statistic --mode nth --every 2 --packet 0;OK
+-m statistic --mode nth --every 0x10 --packet 010;-m statistic --mode nth --every 16 --packet 8;OK
+-m statistic --mode random --probability 0.33;-m statistic --mode random --probability 0.33000000007;OK
+-m statistic --mode random --probability 0.5;-m statistic --mode random --probability 0.50000000000;OK
+-m statistic --mode random --probability 0.1;-m statistic --mode random --probability 0.10000000009;OK
+-m statistic --mode random --probability 0.333;-m statistic --mode random --probability 0.33300000010;OK
+-m statistic --mode random --probability 1;-m statistic --mode random --probability 1.00000000000;OK
+-m statistic --mode random --probability 0;-m statistic --mode random --probability 0.00000000000;OK
+-m statistic --mode random --probability 0.0001;-m statistic --mode random --probability 0.00009999983;OK
+-m statistic --mode random --probability 0.000244140625;-m statistic --mode random --probability 0.00024414062;OK
+-m statistic --mode random ! --probability 0.25;-m statistic --mode random ! --probability 0.25000000000;OK
+-m statistic --mode random --prob 0.25;-m statistic --mode random --probability 0.25000000000;OK
+-m statistic --mode random --probability 1.5;;FAIL
+-m statistic --mode random --probability -0.1;;FAIL
+-m statistic --mode nth --every 0 --packet 0;;FAIL
+-m statistic --mode nth --every 3 --packet 3;;FAIL
+-m statistic --mode nth --packet 1;;FAIL
+-m statistic --mode random --every 3;;FAIL
+-m statistic --mode nth --probability 0.5;;FAIL
+-m statistic --probability 0.5;;FAIL
+-m statistic --mode foo;;FAIL
+-m statistic --mode random --probability 0.5 --every 2;;FAIL
+-m statistic ! --mode nth --every 2 --packet 0;;FAIL

@@ -1,0 +1,31 @@
+:INPUT,FORWARD,OUTPUT
+-p tcp -m tcp --sport 1;=;OK
+-p tcp -m tcp --dport 65535;=;OK
+-p tcp --dport 80;-p tcp -m tcp --dport 80;OK
+-p tcp --destination-port 80;-p tcp -m tcp --dport 80;OK
+-p tcp --dport http;-p tcp -m tcp --dport 80;OK
+-p tcp --dport http-alt;-p tcp -m tcp --dport 8080;OK
+-p tcp --sport 1024:65535 --dport 22;-p tcp -m tcp --sport 1024:65535 --dport 22;OK
+-p tcp -m tcp --sport 1024:;-p tcp -m tcp --sport 1024:65535;OK
+-p tcp -m tcp --sport :;-p tcp -m tcp;OK
+-p tcp -m tcp --sport :4;-p tcp -m tcp --sport 0:4;OK
+-p tcp -m tcp --sport 4:4;-p tcp -m tcp --sport 4;OK
+-p tcp -m tcp --sport 4:3;;FAIL
+-p tcp -m tcp ! --sport 1;=;OK
+-p tcp -m tcp ! --sport 65535 --dport 1;=;OK
+-p tcp ! --dport 22;-p tcp -m tcp ! --dport 22;OK
+-p tcp -m tcp --sport 65536;;FAIL
+-p tcp -m tcp --sport -1;;FAIL
+-p tcp --dport foo;;FAIL
+-p tcp --dport 99999;;FAIL
+-p tcp -m tcp --syn;-p tcp -m tcp --tcp-flags FIN,SYN,RST,ACK SYN;OK
+-p tcp -m tcp --tcp-flags FIN,SYN,RST,ACK SYN;=;OK
+-p tcp -m tcp ! --tcp-flags FIN,SYN,RST,PSH,ACK,URG SYN;=;OK
+-p tcp -m tcp --tcp-flags ALL NONE;-p tcp -m tcp --tcp-flags FIN,SYN,RST,PSH,ACK,URG NONE;OK
+-m tcp --dport 1;;FAIL
+-m tcp --dport 1 -p tcp;-p tcp -m tcp --dport 1;OK
+-m tcp --dport 1 -p 6;-p tcp -m tcp --dport 1;OK
+-p tcp -m tcp;=;OK
+-p tcp --dport 80 --dport 81;;FAIL
+! -p tcp --dport 80;;FAIL
+-p udp -m tcp --dport 80;;FAIL

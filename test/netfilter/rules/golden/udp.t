@@ -1,0 +1,12 @@
+:INPUT,OUTPUT,FORWARD
+-p udp -m udp --sport 1;=;OK
+-p udp --dport 53;-p udp -m udp --dport 53;OK
+-p udp --dport domain;-p udp -m udp --dport 53;OK
+-p udp -m udp --sport 1024:;-p udp -m udp --sport 1024:65535;OK
+-p udp -m udp --dport :;-p udp -m udp;OK
+-p udp -m udp ! --sport 1 --dport 65535;=;OK
+-p udp -m udp --sport -1;;FAIL
+-m udp --dport 1;;FAIL
+-m udp --dport 1 -p 17;-p udp -m udp --dport 1;OK
+-p udp -m udp;=;OK
+-p udp --syn;;FAIL
