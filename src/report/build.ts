@@ -415,7 +415,7 @@ class ReportBuilder {
           `${pk.src}:${pk.srcPort} → ${pk.dst}:${pk.dstPort}`,
           pk.flags,
           String(pk.payloadLen),
-          pk.nat.map((n) => m.natLong(n)).join(' ; ') || m.none,
+          pk.nat.map((n) => m.natShort(n)).join(' ; ') || m.none,
         ]),
         [true, true, false, true, false, false, true, false],
       ),

@@ -80,8 +80,12 @@ export interface RunStepResult {
   stdout: string;
   stderr: string;
   exitCode: number;
-  /** Structured results the program gave besides its text; null when it gave none. */
-  extras: StepExtras | null;
+  /**
+   * Structured results the program gave besides its text; absent or null when it gave none (then
+   * the server comes from the page in the capture or in stdout, and the counts from stdout). A
+   * console CommandResult (src/apps/shell) fits this type as it is.
+   */
+  extras?: StepExtras | null;
 }
 
 export type StepExtras =
@@ -418,9 +422,11 @@ class Extractor {
     const cases: Q1Case[] = [];
     const current = new Map<string, string>(); // host -> VIP its links is on
     for (const step of this.run.steps) {
-      const m = /^links\s+(\S+)/.exec(step.command.trim());
-      if (m === null) continue;
-      const arg = m[1]!;
+      const words = step.command.trim().split(/\s+/);
+      if (words[0] !== 'links') continue;
+      // The URL, or the reload/close verb; options such as -dump or -width 40 are skipped.
+      const arg = words.slice(1).find((w) => w === 'reload' || w === 'close' || /^(?:https?:\/\/)?[\w.-]+\.[\w.-]+/.test(w));
+      if (arg === undefined) continue;
       let action: Q1Step['action'];
       let vip: string | undefined;
       if (arg === 'reload') {

@@ -160,13 +160,15 @@ export function barsSvg(groups: BarGroup[], labels: BarLabels, id: string): stri
       const x = startX + bi * (barW + 6);
       const yb = yOf(b.count);
       parts.push(rect(x, yb, barW, bottom - yb, { fill: serverColor(b.server), stroke: '#333', 'stroke-width': 0.6 }));
-      parts.push(text(x + barW / 2, yb - 3, String(b.count), { 'text-anchor': 'middle', 'font-size': 9, 'font-weight': 'bold' }));
       parts.push(text(x + barW / 2, bottom + 11, labels.server(b.server), { 'text-anchor': 'middle', 'font-size': 8 }));
       const cx = x + barW / 2;
       const e = g.expectation;
+      // The count goes above whatever is drawn highest on the bar (bar, expected line, whisker).
+      let labelY = yb;
       if (e.kind === 'exact') {
         const c = e.counts.find((c2) => c2.server === b.server)?.count ?? 0;
         parts.push(line(x - 3, yOf(c), x + barW + 3, yOf(c), { stroke: '#000', 'stroke-width': 2, 'stroke-dasharray': '4 2' }));
+        labelY = Math.min(labelY, yOf(c));
       } else if (e.kind === 'random') {
         const check = e.perServer.find((c2) => c2.server === b.server);
         if (check !== undefined) {
@@ -177,8 +179,10 @@ export function barsSvg(groups: BarGroup[], labels: BarLabels, id: string): stri
           parts.push(line(cx - 5, yhi, cx + 5, yhi, { stroke: '#000', 'stroke-width': 1.2 }));
           const ye = yOf(check.expectedCount);
           parts.push(line(x - 3, ye, x + barW + 3, ye, { stroke: '#000', 'stroke-width': 2, 'stroke-dasharray': '4 2' }));
+          labelY = Math.min(labelY, yhi, ye);
         }
       }
+      parts.push(text(x + barW / 2, labelY - 4, String(b.count), { 'text-anchor': 'middle', 'font-size': 9, 'font-weight': 'bold' }));
     });
     parts.push(text(gx + groupW / 2, bottom + 26, g.label, { 'text-anchor': 'middle', 'font-size': 9.5, 'font-weight': 'bold' }));
   });

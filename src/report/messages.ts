@@ -141,7 +141,7 @@ const fr = {
 
   hLadder: '5. Une connexion de bout en bout',
   ladderIntro: (client: string, vip: string, sw: string, server: string, outFile: string, outStream: number, inFile: string, inStream: number) =>
-    `Connexion de ${client} vers ${vip}, traversant ${sw} vers ${server} : côté externe tcp.stream ${outStream} dans ${outFile}, côté interne tcp.stream ${inStream} dans ${inFile}.`,
+    `Connexion de ${client} vers ${vip} à travers ${sw} (servie par : ${server}) : côté externe tcp.stream ${outStream} dans ${outFile}, côté interne tcp.stream ${inStream} dans ${inFile}.`,
   ladderCaption: (sw: string) => `Diagramme en échelle d’une connexion à travers ${sw} : client ↔ VIP à l’extérieur, switch ↔ serveur à l’intérieur`,
   clientLane: 'client',
   outsideLane: (sw: string, iface: string) => `${sw} ${iface}`,
@@ -150,6 +150,7 @@ const fr = {
   natBadge: (r: NatRewrite) => ({ dnat: 'DNAT', masquerade: 'MASQUERADE', undnat: 'DNAT inverse', unmasquerade: 'MASQ. inverse' })[r.kind],
   natLong: (r: NatRewrite) =>
     `${({ dnat: 'DNAT (destination)', masquerade: 'MASQUERADE (source)', undnat: 'DNAT inversé (source)', unmasquerade: 'MASQUERADE inversé (destination)' })[r.kind]} ${r.from} → ${r.to}${r.byRule ? ', décidé par la règle' : ', par conntrack'}`,
+  natShort: (r: NatRewrite) => `${({ dnat: 'DNAT', masquerade: 'MASQUERADE', undnat: 'DNAT inverse', unmasquerade: 'MASQUERADE inverse' })[r.kind]} ${r.from} → ${r.to} (${r.byRule ? 'règle' : 'conntrack'})`,
   ruleLegend: 'décidé par une règle nat (premier paquet)',
   conntrackLegend: 'appliqué par conntrack (paquets suivants)',
   morePackets: (n: number) => `… et ${n} paquet(s) de plus (voir le tableau)`,
@@ -300,7 +301,7 @@ const en: Messages = {
 
   hLadder: '5. One connection end to end',
   ladderIntro: (client, vip, sw, server, outFile, outStream, inFile, inStream) =>
-    `Connection from ${client} to ${vip}, through ${sw} to ${server}: outside tcp.stream ${outStream} in ${outFile}, inside tcp.stream ${inStream} in ${inFile}.`,
+    `Connection from ${client} to ${vip} through ${sw} (served by ${server}): outside tcp.stream ${outStream} in ${outFile}, inside tcp.stream ${inStream} in ${inFile}.`,
   ladderCaption: (sw) => `Ladder diagram of one connection through ${sw}: client ↔ VIP outside, switch ↔ server inside`,
   clientLane: 'client',
   outsideLane: (sw, iface) => `${sw} ${iface}`,
@@ -309,6 +310,7 @@ const en: Messages = {
   natBadge: (r) => ({ dnat: 'DNAT', masquerade: 'MASQUERADE', undnat: 'reverse DNAT', unmasquerade: 'reverse MASQ.' })[r.kind],
   natLong: (r) =>
     `${({ dnat: 'DNAT (destination)', masquerade: 'MASQUERADE (source)', undnat: 'reverse DNAT (source)', unmasquerade: 'reverse MASQUERADE (destination)' })[r.kind]} ${r.from} → ${r.to}${r.byRule ? ', decided by the rule' : ', by conntrack'}`,
+  natShort: (r) => `${({ dnat: 'DNAT', masquerade: 'MASQUERADE', undnat: 'reverse DNAT', unmasquerade: 'reverse MASQUERADE' })[r.kind]} ${r.from} → ${r.to} (${r.byRule ? 'rule' : 'conntrack'})`,
   ruleLegend: 'decided by a nat rule (first packet)',
   conntrackLegend: 'applied by conntrack (later packets)',
   morePackets: (n) => `… and ${n} more packet(s) (see the table)`,

@@ -116,3 +116,28 @@ describe('report.html in headless Chromium', () => {
     expect(layout(wide).right).toBeGreaterThan(794);
   });
 });
+
+describe('report.html printed by headless Chromium', () => {
+  it('prints on A4 pages (@page size A4)', (ctx) => {
+    requireBrowserOrSkip(ctx);
+    const dir = mkdtempSync(join(tmpdir(), 'lbsim-report-pdf-'));
+    dirs.push(dir);
+    const file = join(dir, 'report.html');
+    writeFileSync(file, buildReport(makeData(VARIANT_A), 'fr').html);
+    const pdf = join(dir, 'report.pdf');
+    const r = spawnSync(
+      CHROMIUM,
+      ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', `--user-data-dir=${join(dir, 'profile')}`, '--no-pdf-header-footer', `--print-to-pdf=${pdf}`, `file://${file}`],
+      { encoding: 'utf8', timeout: 60_000 },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const boxes = readFileSync(pdf).toString('latin1').match(/MediaBox \[0 0 [\d.]+ [\d.]+\]/g) ?? [];
+    expect(boxes.length).toBeGreaterThan(1);
+    for (const b of boxes) {
+      const [w, h] = b.replace(/[^\d. ]/g, '').trim().split(/\s+/).slice(2).map(Number);
+      // A4 = 210 x 297 mm = 595.3 x 841.9 pt.
+      expect(Math.abs(w! - 595.3)).toBeLessThan(1);
+      expect(Math.abs(h! - 841.9)).toBeLessThan(1);
+    }
+  });
+});
