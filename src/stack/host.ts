@@ -182,6 +182,7 @@ export class Host {
   private readonly idRng: Rng;
   private readonly ipIdCounters = new Map<number, number>();
   private readonly icmpTokens = new Map<Ipv4Addr, { tokens: number; last: number }>();
+  private pingRng: Rng | null = null;
   private inRx = false;
   private deferred: Deferred[] = [];
 
@@ -201,9 +202,18 @@ export class Host {
     return this.ctx.startEpochSec;
   }
 
-  /** A random stream of this host's, named `<host>/<component>`. */
+  /**
+   * A random stream of this host's, named `<host>/<component>`. Each call starts the stream anew:
+   * a component keeps the Rng it got.
+   */
   rng(component: string): Rng {
     return this.ctx.rng(`${this.name}/${component}`);
+  }
+
+  /** The identifier of the next ping process (iputils uses its pid): stream `<host>/ping`. */
+  nextPingIdent(): number {
+    this.pingRng ??= this.rng('ping');
+    return this.pingRng.int(1, 0xffff);
   }
 
   /** What netfilter may ask of this host. */

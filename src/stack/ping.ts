@@ -88,7 +88,7 @@ export class Pinger {
     this.size = opts.size ?? 56;
     this.ttl = opts.ttl ?? 64;
     this.lingerNs = opts.lingerNs ?? 10 * NS_PER_SEC;
-    this.ident = opts.ident ?? host.rng('ping').int(1, 0xffff);
+    this.ident = opts.ident ?? host.nextPingIdent();
     if (!Number.isInteger(this.count) || this.count < 1) throw new RangeError(`ping count must be >= 1, got ${this.count}`);
     if (!Number.isInteger(this.size) || this.size < 0 || this.size > 65507) throw new RangeError(`ping size must be 0-65507, got ${this.size}`);
   }

@@ -44,6 +44,26 @@ describe('ARP', () => {
     expect(b.iface('eth0').mac).toBe(macFromString('02:00:0a:00:00:01'));
   });
 
+  it('hashes a MAC for an interface without an address; a lab may set its own', () => {
+    const { net, a } = twoHosts();
+    const bare = net.addInterface(a, 'eth1');
+    const m = bare.mac;
+    expect(Math.floor(m / 2 ** 40)).toBe(0x02); // locally administered, unicast
+    expect(Math.floor(m / 2 ** 32) & 0xff).not.toBe(0); // never collides with 02:00:<IPv4>
+    expect(net.addHost('z').addInterface('eth1').mac).not.toBe(m);
+    const own = net.connect(net.addHost('y'), 'eth0', 'A', { mac: macFromString('aa:bb:cc:dd:ee:ff') });
+    own.addresses.push({ addr: ip('10.0.0.3'), prefixLen: 24 });
+    expect(own.mac).toBe(macFromString('aa:bb:cc:dd:ee:ff'));
+    net.checkMacs();
+  });
+
+  it('two pings from one host get different identifiers', () => {
+    const { a } = twoHosts();
+    const p1 = new Pinger(a, { dst: ip('10.0.0.1') });
+    const p2 = new Pinger(a, { dst: ip('10.0.0.1') });
+    expect(p1.ident).not.toBe(p2.ident);
+  });
+
   it('sends one broadcast request per pair; the target learns the requester from it', () => {
     const { net, a, b } = twoHosts();
     const fa = recordFrames(a, 'eth0');
