@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Network } from '../../../src/stack/index.ts';
 import { ipv4FromString } from '../../../src/wire/index.ts';
 import {
+  BUILTIN_COUNT_SCRIPT,
   ShellContext,
   formatTranscriptStep,
   parseServerCounts,
@@ -219,5 +220,35 @@ describe('console: count_server_replies.sh with a scripted wget', () => {
   it("runs the lab's own script file instead of the model when the host has one", () => {
     const { run } = lab({ files: (h) => (h.name === 'client1' ? { '/root/count_server_replies.sh': '#!/bin/sh\r\necho "custom $1"\r\n' } : {}) });
     expect(run('client1', './count_server_replies.sh 10.0.0.2').output).toBe('custom 10.0.0.2\n');
+  });
+
+  it('runs the built-in model exactly as the text of BUILTIN_COUNT_SCRIPT runs', () => {
+    // A wget where server 3 is down and every 7th VIP request fails: a failed reply hashes like
+    // the failed reference, which the real script counts as server 3.
+    const run = (withFile: boolean) => {
+      let k = 0;
+      const log: string[] = [];
+      const env = lab({
+        files: () => (withFile ? { '/root/count_server_replies.sh': BUILTIN_COUNT_SCRIPT } : {}),
+        clients: {
+          wget: (host, argv, done) => {
+            log.push(argv.join(' '));
+            host.scheduler.after(2e6, () => {
+              const url = argv[1] ?? '';
+              const m = /100\.0\.0\.([12])\//.exec(url);
+              if (m !== null) return done({ stdout: `page ${m[1] as string}\n`, stderr: 'x\n', exitCode: 0 });
+              if (url.includes('100.0.0.3') || ++k % 7 === 0) return done({ stdout: '', stderr: 'failed\n', exitCode: 4 });
+              done({ stdout: `page ${(k % 2) + 1}\n`, stderr: 'x\n', exitCode: 0 });
+            });
+          },
+        },
+      });
+      const r = env.run('client1', './count_server_replies.sh 10.0.0.2');
+      return { output: r.output, exitCode: r.exitCode, log, elapsed: r.endNs - r.startNs };
+    };
+    const model = run(false);
+    const text = run(true);
+    expect(model.output).toBe('     43 replies received from server 1\n     43 replies received from server 2\n     14 replies received from server 3\n');
+    expect(model).toEqual(text);
   });
 });
