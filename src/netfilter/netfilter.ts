@@ -272,15 +272,39 @@ export class Netfilter {
   /** nf_conntrack_inet_error: an ICMP error is RELATED to the connection of the packet it quotes. */
   private trackIcmpError(pkt: Uint8Array): PacketCt {
     const f = this.facts;
+    const invalid: PacketCt = { conn: null, dir: DIR_ORIGINAL, info: 'INVALID' };
     const inner = quotedTuple(pkt, f.l4Off + 8, f.totalLen);
-    if (!inner) return { conn: null, dir: DIR_ORIGINAL, info: 'INVALID' };
+    if (!inner) return invalid;
     const lookFor = invertTuple(inner);
-    if (!lookFor) return { conn: null, dir: DIR_ORIGINAL, info: 'INVALID' };
-    const slot = this.conntrack.find(lookFor);
-    if (!slot) return { conn: null, dir: DIR_ORIGINAL, info: 'INVALID' };
-    // The error must be addressed where that direction's packets go.
-    if (slot.conn.tuples[slot.dir].dst !== f.dst) return { conn: null, dir: DIR_ORIGINAL, info: 'INVALID' };
-    return { conn: slot.conn, dir: slot.dir, info: slot.dir === DIR_REPLY ? 'RELATED_REPLY' : 'RELATED' };
+    const slot = lookFor ? this.conntrack.find(lookFor) : undefined;
+    if (slot) {
+      // The error must be addressed where that direction's packets go.
+      if (slot.conn.tuples[slot.dir].dst !== f.dst) return invalid;
+      return { conn: slot.conn, dir: slot.dir, info: slot.dir === DIR_REPLY ? 'RELATED_REPLY' : 'RELATED' };
+    }
+    const half = this.findHalfTranslated(inner);
+    if (half && half.original.src === f.dst) return { conn: half, dir: DIR_REPLY, info: 'RELATED_REPLY' };
+    return invalid;
+  }
+
+  /**
+   * An error this host sends about a packet it was forwarding quotes that packet between its two
+   * manips: destination already rewritten, source not yet. The kernel attaches the offending
+   * packet's conntrack to the error (nf_ct_attach); here the entry is found from the quote: an
+   * entry with this original source whose reply comes from the quoted destination.
+   */
+  private findHalfTranslated(quoted: Tuple): Conn | undefined {
+    const now = this.env.now();
+    const fits = (c: Conn) =>
+      c.original.protocol === quoted.protocol &&
+      c.original.src === quoted.src &&
+      c.original.srcId === quoted.srcId &&
+      c.reply.src === quoted.dst &&
+      c.reply.srcId === quoted.dstId;
+    for (const c of this.conntrack.bySourceOf(quoted)) if (c.timeoutAt > now && fits(c)) return c;
+    // Or the unconfirmed entry of a packet refused at this very instant (a REJECTed first packet).
+    for (const r of this.inFlight) if (r.t === now && r.ct.conn && fits(r.ct.conn)) return r.ct.conn;
+    return undefined;
   }
 
   private refreshConntrackActive(): boolean {

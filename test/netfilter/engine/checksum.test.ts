@@ -140,4 +140,43 @@ describe('ICMP errors', () => {
     expect(readU16(t.pkt, 22)).toBe(icmpChecksum(t.pkt, 20, t.pkt.length - 20));
     expect(readU16(inner, 10)).toBe(fullIpChecksum(inner));
   });
+
+  it("this switch's own error about a REJECTed first packet quotes it as the client sent it", () => {
+    const { nf } = makeSwitch('ws_round-robin', '10.0.0.1', '100.0.0.4');
+    roundRobinRules(nf);
+    expect(nf.exec(['iptables', '-A', 'FORWARD', '-p', 'tcp', '--dport', '81', '-j', 'REJECT']).exitCode).toBe(0);
+    const t = forward(nf, syn('10.0.0.10', 40000, '10.0.0.1', 81), 'eth0', 'eth1');
+    expect(t.verdict).toEqual({ kind: 'REJECT', icmpType: 3, icmpCode: 3 });
+    // What the stack sends back (icmp_send): from its eth0 address, quoting the packet as it is now.
+    expect([...t.pkt.subarray(16, 20)].join('.')).toBe('100.0.0.1');
+    const err = icmpPacket('10.0.0.1', '10.0.0.10', { kind: 'destUnreachable', code: 3, rest: 0, quoted: t.pkt.slice() }, 0);
+    const notes: string[] = [];
+    expect(nf.hook('OUTPUT', err, null, 'eth0', notes).kind).toBe('ACCEPT');
+    expect(nf.hook('POSTROUTING', err, null, 'eth0', notes).kind).toBe('ACCEPT');
+    const inner = err.subarray(28);
+    expect([...inner.subarray(12, 16)].join('.')).toBe('10.0.0.10');
+    expect([...inner.subarray(16, 20)].join('.')).toBe('10.0.0.1');
+    expect(readU16(inner, 22)).toBe(81);
+    expect(readU16(err, 10)).toBe(fullIpChecksum(err));
+    expect(readU16(err, 22)).toBe(icmpChecksum(err, 20, err.length - 20));
+    expect(readU16(inner, 10)).toBe(fullIpChecksum(inner));
+    expect(notes.length).toBe(1);
+  });
+
+  it("this switch's time-exceeded about an established connection's packet is translated too", () => {
+    const { nf } = makeSwitch('ws_round-robin', '10.0.0.1', '100.0.0.4');
+    roundRobinRules(nf);
+    forward(nf, syn('10.0.0.10', 40000, '10.0.0.1'), 'eth0', 'eth1');
+    forward(nf, tcpPacket({ src: '100.0.0.1', dst: '100.0.0.4', sport: 80, dport: 40000, flags: TCP_SYN | TCP_ACK, seq: 1, ack: 1001 }), 'eth1', 'eth0');
+    // A client packet with TTL 1 gets as far as PREROUTING (DNATed), then the switch answers.
+    const p = tcpPacket({ src: '10.0.0.10', dst: '10.0.0.1', sport: 40000, dport: 80, flags: TCP_ACK, seq: 1001, ack: 2, ttl: 1 });
+    expect(nf.hook('PREROUTING', p, 'eth0', null, []).kind).toBe('ACCEPT');
+    expect([...p.subarray(16, 20)].join('.')).toBe('100.0.0.1');
+    const err = icmpPacket('10.0.0.1', '10.0.0.10', { kind: 'timeExceeded', code: 0, rest: 0, quoted: p.slice(0, 28) }, 0);
+    nf.hook('OUTPUT', err, null, 'eth0', []);
+    nf.hook('POSTROUTING', err, null, 'eth0', []);
+    const inner = err.subarray(28);
+    expect([...inner.subarray(16, 20)].join('.')).toBe('10.0.0.1');
+    expect(readU16(err, 22)).toBe(icmpChecksum(err, 20, err.length - 20));
+  });
 });
