@@ -22,7 +22,7 @@ import { rejectExtension } from '../targets/REJECT.ts';
 import { snatExtension } from '../targets/SNAT.ts';
 import type { MatchExtension, OptionDef, ParseContext, TargetExtension } from './extension.ts';
 import { OptionFlags } from './extension.ts';
-import { bareParamError, paramError, parseAddrList, parseProtocol, strtoui } from './xtables.ts';
+import { IptablesError, bareParamError, paramError, parseAddrList, parseProtocol, strtoui } from './xtables.ts';
 
 export const MATCH_EXTENSIONS: Readonly<Record<string, MatchExtension>> = {
   tcp: tcpExtension as unknown as MatchExtension,
@@ -454,7 +454,7 @@ export function parseIptablesArgs(argv: readonly string[], backend: Backend): Pa
       case '6':
         throw paramError('This is the IPv4 version of iptables.');
       case 'h':
-        throw paramError('lbsim does not reproduce the help text of iptables; see iptables(8)');
+        throw new IptablesError('plain', 'lbsim: iptables -h: the help text is not simulated; see iptables(8)', 2);
       default:
         throw paramError(`unknown option "${tokenForErrors}"`);
     }
@@ -559,10 +559,10 @@ export function parseIptablesArgs(argv: readonly string[], backend: Backend): Pa
     if (primary === 'R' && (srcs.length !== 1 || dsts.length !== 1)) throw paramError('Replacement rule does not specify a unique address');
   }
 
-  // generic_opt_check
-  const row = ILLEGAL[primary === 'D' && deleteByNum ? 'DN' : primary === 'Z' && zeroByNum ? 'ZN' : primary];
+  // generic_opt_check: an option is legal when any of the commands given allows it
+  const rows = out.commands.map((c) => ILLEGAL[c === 'D' && deleteByNum ? 'DN' : c === 'Z' && zeroByNum ? 'ZN' : c]);
   OPT_COLUMNS.forEach((c, col) => {
-    if (row[col] === 'x' && given.has(c)) {
+    if (given.has(c) && rows.every((row) => row[col] === 'x')) {
       const name = c === '0' ? '--line-numbers' : `-${c}`;
       throw paramError(`Illegal option \`${name}' with this command\n`);
     }
