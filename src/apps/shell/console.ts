@@ -2,7 +2,6 @@
 // session, the working directory) lasts across console steps, the programs a lab user types, and
 // the transcript format `client2:~# <command>` + what the terminal showed.
 import type { Host, Network } from '../../stack/index.ts';
-import { linksDump } from '../linksdump.ts';
 import { COREUTILS } from './coreutils.ts';
 import { md5sumLine } from '../md5.ts';
 import {
@@ -269,6 +268,7 @@ function clientOutput(p: Parameters<Program>[0], r: ClientResult): void {
   if (typeof r.stdout === 'string') p.out(r.stdout);
   else p.stdout(r.stdout);
   p.err(r.stderr);
+  for (const f of r.files ?? []) p.shell.fs.write(p.shell.resolve(f.name), f.data);
 }
 
 function clientProgram(name: 'wget' | 'curl'): Program {
@@ -297,25 +297,16 @@ const LINKS_USAGE = 'links: usage: links URL | links -dump URL | links reload | 
 const links: Program = (p) => {
   const s = servicesOf(p);
   const args = p.argv.slice(1);
-  const show = (r: ClientResult, after?: () => void) => {
-    const body = typeof r.stdout === 'string' ? r.stdout : text(r.stdout);
-    p.err(r.stderr);
-    if (r.exitCode === 0 && body !== '') p.out(looksRendered(body) ? body : linksDump(body));
-    if (after !== undefined) after();
-    else p.done(r.exitCode);
+  const finish = (r: ClientResult) => {
+    clientOutput(p, r);
+    p.done(r.exitCode);
   };
-  if (args.length === 0) {
+  const verb = args[0];
+  if (verb === undefined) {
     p.err(LINKS_USAGE);
     p.done(1);
     return;
   }
-  const factory = s.clients.browser;
-  if (factory === undefined) {
-    p.err('bash: links: command not found\n');
-    p.done(127);
-    return;
-  }
-  const verb = args[0] as string;
   if (verb === '-dump') {
     const url = args[1];
     if (url === undefined || args.length > 2) {
@@ -323,20 +314,24 @@ const links: Program = (p) => {
       p.done(1);
       return;
     }
+    if (s.clients.linksDump !== undefined) {
+      s.clients.linksDump(s.host, url, finish);
+      return;
+    }
+    const factory = s.clients.browser;
+    if (factory === undefined) {
+      p.err('bash: links: command not found\n');
+      p.done(127);
+      return;
+    }
     const once = factory(s.host);
-    once.load(url, (r) => show(r, () => once.close(() => p.done(r.exitCode))));
+    once.load(url, (r) => once.close(() => finish(r)));
     return;
   }
-  const browser = s.browser as BrowserSession;
-  if (verb === 'reload' && args.length === 1) {
-    browser.reload((r) => show(r));
-    return;
-  }
-  if (verb === 'close' && args.length === 1) {
-    browser.close((r) => {
-      p.err(r.stderr);
-      p.done(r.exitCode);
-    });
+  const browser = s.browser;
+  if (browser === null) {
+    p.err('bash: links: command not found\n');
+    p.done(127);
     return;
   }
   if (args.length !== 1 || verb.startsWith('-')) {
@@ -344,13 +339,10 @@ const links: Program = (p) => {
     p.done(1);
     return;
   }
-  browser.load(verb, (r) => show(r));
+  if (verb === 'reload') browser.reload(finish);
+  else if (verb === 'close') browser.close(finish);
+  else browser.load(verb, finish);
 };
-
-/** A browser session may hand back the page already rendered (text) or the raw HTML. */
-function looksRendered(body: string): boolean {
-  return !/<[A-Za-z!/]/.test(body);
-}
 
 /**
  * The built-in model of count_server_replies.sh, run as a state machine that does exactly what

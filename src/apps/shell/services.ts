@@ -13,6 +13,8 @@ export interface ClientResult {
   stdout: Uint8Array | string;
   stderr: string;
   exitCode: number;
+  /** Files the program saved (wget without -O -, curl -o FILE), names relative to the cwd. */
+  files?: Array<{ name: string; data: Uint8Array }>;
 }
 
 /** Starts a client program (wget, curl) with its argv on the host; `done` fires once, later. */
@@ -21,7 +23,8 @@ export type ClientProgram = (host: Host, argv: readonly string[], done: (r: Clie
 /**
  * A browser session kept per host between console steps (Links' connection stays open between a
  * load and a reload). `load` opens a URL, `reload` asks for the current page again (on the same
- * connection if it is still open), `close` closes the connection (the seed's ctrl+S).
+ * connection if it is still open), `close` closes the connection (the seed's ctrl+S). A result's
+ * stdout is the page as printed (rendered as `links -dump` does).
  */
 export interface BrowserSession {
   load(url: string, done: (r: ClientResult) => void): void;
@@ -34,6 +37,8 @@ export interface NetworkClients {
   curl?: ClientProgram;
   /** Creates the per-host browser session (called once per host, on first use). */
   browser?: (host: Host) => BrowserSession;
+  /** `links -dump URL`: a one-shot Links process (its own connection, closed at exit). */
+  linksDump?: (host: Host, url: string, done: (r: ClientResult) => void) => void;
 }
 
 /** Frame counters of one interface, as ifconfig prints them. */
