@@ -6,8 +6,17 @@ import type { Host } from '../host.ts';
 import type { TcpConfig } from './config.ts';
 import { TcpStack } from './stack.ts';
 
-/** Gives `host` a Linux-like TCP (random stream `<host>/tcp`) and returns it. */
+const stacks = new WeakMap<Host, TcpStack>();
+
+/** The TCP attached to `host`, if any. */
+export function tcpOf(host: Host): TcpStack | undefined {
+  return stacks.get(host);
+}
+
+/** Gives `host` a Linux-like TCP (random stream `<host>/tcp`) and returns it (once per host). */
 export function attachTcp(host: Host, config?: Partial<TcpConfig>): TcpStack {
+  const had = stacks.get(host);
+  if (had !== undefined) return had;
   const tcp = new TcpStack(
     {
       hostName: host.name,
@@ -33,5 +42,6 @@ export function attachTcp(host: Host, config?: Partial<TcpConfig>): TcpStack {
     input: (segment, ip) => tcp.input(ip.src, ip.dst, segment),
     icmpError: (e) => tcp.icmpError(e.icmpType, e.code, e.src, e.dst, e.quotedPayload),
   });
+  stacks.set(host, tcp);
   return tcp;
 }

@@ -5,4 +5,4 @@ export { TcpSocket } from './socket.ts';
 export type { TcpState, TcpError, TcpHandlers } from './socket.ts';
 export { LINUX_TCP_DEFAULTS, resolveTcpConfig } from './config.ts';
 export type { TcpConfig } from './config.ts';
-export { attachTcp } from './attach.ts';
+export { attachTcp, tcpOf } from './attach.ts';

@@ -1,0 +1,147 @@
+// One HTTP/1.1 client connection: sends requests one at a time on a TcpSocket and hands back
+// each response as it completes (parsed per stream, so any segmentation works). The clients
+// (wget, curl, links) are state machines over this.
+
+import type { TcpError, TcpSocket } from '../stack/tcp/index.ts';
+import { HttpStreamParser, isWireError, type ParsedHttpMessage } from '../wire/index.ts';
+import { latin1Bytes, type AppEnv } from './http-common.ts';
+
+export interface HttpResponseInfo {
+  status: number;
+  reason: string;
+  version: string;
+  headers: { name: string; value: string }[];
+  body: Uint8Array;
+  /** The header section as received (status line and fields, CRLFs included). */
+  rawHead: string;
+  /** Virtual times: first byte of the response, and its last byte. */
+  firstByteNs: number;
+  doneNs: number;
+}
+
+export type HttpClientEvent =
+  | { kind: 'connected' }
+  | { kind: 'response'; response: HttpResponseInfo }
+  | { kind: 'error'; error: TcpError }
+  /** The server closed (or reset) the connection while we waited for a response. */
+  | { kind: 'closed'; midResponse: boolean; bytesReceived: number; reset: boolean }
+  /** The server closed an idle connection (no request outstanding). */
+  | { kind: 'idle-close' };
+
+/** An HTTP/1.1 connection to one server. */
+export class HttpClientConnection {
+  readonly sock: TcpSocket;
+  private parser = new HttpStreamParser('response');
+  private outstanding: { method: string }[] = [];
+  private firstByteNs = -1;
+  private received = 0;
+  private rawHead = '';
+  private ended = false;
+  /** The server sent its FIN (the connection cannot carry another request). */
+  peerClosed = false;
+  connected = false;
+
+  constructor(
+    private readonly env: AppEnv,
+    dst: number,
+    port: number,
+    private readonly onEvent: (e: HttpClientEvent) => void,
+  ) {
+    this.sock = env.tcp.connect(dst, port, {
+      onConnect: () => {
+        this.connected = true;
+        this.onEvent({ kind: 'connected' });
+      },
+      onData: (_s, d) => this.onData(d),
+      onPeerClose: () => this.onPeerClose(),
+      onError: (_s, e) => this.onError(e),
+    });
+  }
+
+  /** Sends one request (the exact bytes); the response arrives as a 'response' event. */
+  send(method: string, requestBytes: Uint8Array | string): void {
+    this.outstanding.push({ method });
+    this.parser.expectResponseTo(method);
+    this.sock.write(typeof requestBytes === 'string' ? latin1Bytes(requestBytes) : requestBytes);
+  }
+
+  get busy(): boolean {
+    return this.outstanding.length > 0;
+  }
+
+  /** Usable for another request: established and not closed by either side. */
+  get reusable(): boolean {
+    return this.connected && !this.peerClosed && !this.ended && this.sock.state === 'ESTABLISHED';
+  }
+
+  close(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.sock.close();
+  }
+
+  private onData(d: Uint8Array): void {
+    if (this.ended) return;
+    if (this.firstByteNs < 0) this.firstByteNs = this.env.scheduler.now;
+    this.received += d.length;
+    if (this.rawHead === '' || !this.rawHead.endsWith('\r\n\r\n')) this.captureHead(d);
+    const msgs = this.parser.push(d);
+    if (isWireError(msgs)) {
+      this.ended = true;
+      this.sock.abort();
+      this.onEvent({ kind: 'closed', midResponse: true, bytesReceived: this.received, reset: false });
+      return;
+    }
+    for (const m of msgs) this.deliver(m);
+  }
+
+  private captureHead(d: Uint8Array): void {
+    let s = this.rawHead;
+    for (let i = 0; i < d.length && !s.endsWith('\r\n\r\n') && !s.endsWith('\n\n'); i++) s += String.fromCharCode(d[i]!);
+    this.rawHead = s;
+  }
+
+  private deliver(m: ParsedHttpMessage): void {
+    if (m.kind !== 'response') return;
+    this.outstanding.shift();
+    const response: HttpResponseInfo = {
+      status: m.status,
+      reason: m.reason,
+      version: m.version,
+      headers: m.headers,
+      body: m.body,
+      rawHead: this.rawHead,
+      firstByteNs: this.firstByteNs,
+      doneNs: this.env.scheduler.now,
+    };
+    this.firstByteNs = -1;
+    this.received = 0;
+    this.rawHead = '';
+    this.onEvent({ kind: 'response', response });
+  }
+
+  private onPeerClose(): void {
+    this.peerClosed = true;
+    if (this.ended) return;
+    const tail = this.parser.end();
+    if (tail !== undefined && !isWireError(tail)) {
+      this.deliver(tail);
+      return;
+    }
+    if (this.outstanding.length > 0) {
+      this.onEvent({ kind: 'closed', midResponse: this.received > 0, bytesReceived: this.received, reset: false });
+    } else {
+      this.onEvent({ kind: 'idle-close' });
+    }
+  }
+
+  private onError(e: TcpError): void {
+    if (this.ended) return;
+    this.ended = true;
+    if (this.connected && e === 'reset') {
+      this.onEvent({ kind: 'closed', midResponse: this.received > 0, bytesReceived: this.received, reset: true });
+      return;
+    }
+    this.onEvent({ kind: 'error', error: e });
+  }
+}

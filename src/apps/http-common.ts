@@ -1,0 +1,164 @@
+// Small pieces the HTTP server and clients share: URLs, calendar dates from epoch seconds (no
+// Date: the simulation's clock is virtual), Latin-1 text, and the environment apps run in.
+
+import type { Scheduler } from '../sim/index.ts';
+import type { TcpError, TcpStack } from '../stack/tcp/index.ts';
+import { tryIpv4FromString } from '../wire/index.ts';
+
+/** What a program needs from its host to run. */
+export interface AppEnv {
+  readonly tcp: TcpStack;
+  readonly scheduler: Scheduler;
+  /** Wall-clock second of virtual time 0 (dates printed by the programs). */
+  readonly startEpochSec: number;
+}
+
+/** How a client program ended, for the console. */
+export interface ProgramResult {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+}
+
+export interface HttpUrl {
+  /** The URL as the program prints it (scheme, host, port when given, path). */
+  text: string;
+  host: string;
+  /** The host as an IPv4 address; undefined when it is a name (lbsim has no DNS). */
+  addr: number | undefined;
+  port: number;
+  /** Port written in the URL (it then appears in the Host header). */
+  explicitPort: boolean;
+  path: string;
+}
+
+/** Parses `http://host[:port][/path]` (the scheme may be omitted, as wget and curl allow). */
+export function parseHttpUrl(raw: string): HttpUrl | string {
+  let rest = raw;
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(rest);
+  if (scheme !== null) {
+    if (scheme[1]!.toLowerCase() !== 'http') return `unsupported scheme ${JSON.stringify(scheme[1])} (only http:// is modelled)`;
+    rest = rest.slice(scheme[0].length);
+  }
+  const slash = rest.search(/[/?#]/);
+  const authority = slash < 0 ? rest : rest.slice(0, slash);
+  let path = slash < 0 ? '/' : rest.slice(slash);
+  if (path.startsWith('?')) path = '/' + path;
+  const hash = path.indexOf('#');
+  if (hash >= 0) path = path.slice(0, hash);
+  if (path === '') path = '/';
+  if (authority === '') return `no host in URL ${JSON.stringify(raw)}`;
+  const colon = authority.lastIndexOf(':');
+  let host = authority;
+  let port = 80;
+  let explicitPort = false;
+  if (colon >= 0) {
+    host = authority.slice(0, colon);
+    const p = authority.slice(colon + 1);
+    if (!/^\d{1,5}$/.test(p) || Number(p) < 1 || Number(p) > 65535) return `bad port ${JSON.stringify(p)} in URL ${JSON.stringify(raw)}`;
+    port = Number(p);
+    explicitPort = true;
+  }
+  if (host === '') return `no host in URL ${JSON.stringify(raw)}`;
+  const text = `http://${host}${explicitPort ? `:${port}` : ''}${path}`;
+  return { text, host, addr: tryIpv4FromString(host), port, explicitPort, path };
+}
+
+/** The Host header value: the port only when the URL named one (curl, wget and links agree). */
+export function hostHeader(u: HttpUrl): string {
+  return u.explicitPort && u.port !== 80 ? `${u.host}:${u.port}` : u.host;
+}
+
+const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+interface Civil {
+  year: number;
+  month: number; // 1..12
+  day: number;
+  weekday: number; // 0 = Sunday
+  hour: number;
+  minute: number;
+  second: number;
+}
+
+/** UTC calendar fields of an epoch second (Howard Hinnant's civil_from_days). */
+export function civilFromEpoch(epochSec: number): Civil {
+  const s = Math.floor(epochSec);
+  const days = Math.floor(s / 86400);
+  const secOfDay = s - days * 86400;
+  const z = days + 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  return {
+    year,
+    month,
+    day,
+    weekday: (((days % 7) + 7 + 4) % 7), // 1970-01-01 was a Thursday
+    hour: Math.floor(secOfDay / 3600),
+    minute: Math.floor((secOfDay % 3600) / 60),
+    second: secOfDay % 60,
+  };
+}
+
+const p2 = (n: number): string => String(n).padStart(2, '0');
+
+/** RFC 9110 IMF-fixdate, as Apache's Date and Last-Modified: `Sat, 28 Nov 2026 12:49:52 GMT`. */
+export function imfDate(epochSec: number): string {
+  const c = civilFromEpoch(epochSec);
+  return `${DAYS[c.weekday]}, ${p2(c.day)} ${MONTHS[c.month - 1]} ${c.year} ${p2(c.hour)}:${p2(c.minute)}:${p2(c.second)} GMT`;
+}
+
+/** `2026-11-28 12:38:11` (wget's timestamps; hosts run on UTC). */
+export function isoLocalDate(epochSec: number): string {
+  const c = civilFromEpoch(epochSec);
+  return `${c.year}-${p2(c.month)}-${p2(c.day)} ${p2(c.hour)}:${p2(c.minute)}:${p2(c.second)}`;
+}
+
+/** Apache's access-log time: `28/Nov/2026:13:05:37 +0000`. */
+export function clfDate(epochSec: number): string {
+  const c = civilFromEpoch(epochSec);
+  return `${p2(c.day)}/${MONTHS[c.month - 1]}/${c.year}:${p2(c.hour)}:${p2(c.minute)}:${p2(c.second)} +0000`;
+}
+
+/** Wall-clock epoch seconds (fractional) of the current virtual time. */
+export function wallClock(env: AppEnv): number {
+  return env.startEpochSec + env.scheduler.now / 1e9;
+}
+
+export function latin1Bytes(s: string): Uint8Array {
+  const b = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) b[i] = s.charCodeAt(i) & 0xff;
+  return b;
+}
+
+/** Bytes to text the way a terminal shows a page: UTF-8 (invalid sequences replaced). */
+export function utf8Text(b: Uint8Array): string {
+  return new TextDecoder('utf-8').decode(b);
+}
+
+export function utf8Bytes(s: string): Uint8Array {
+  return new TextEncoder().encode(s);
+}
+
+/** strerror() of the errno behind each TCP failure. */
+export function strerror(e: TcpError): string {
+  switch (e) {
+    case 'refused':
+      return 'Connection refused';
+    case 'timeout':
+      return 'Connection timed out';
+    case 'unreachable':
+      return 'No route to host';
+    case 'net-unreachable':
+      return 'Network is unreachable';
+    case 'reset':
+      return 'Connection reset by peer';
+  }
+}

@@ -1,0 +1,202 @@
+// Links 2.28 as the lab uses it: open a URL on a persistent HTTP/1.1 connection, reload it on the
+// same connection while the server keeps it open (a new one once the server closed it, e.g. after
+// Apache's 5 s KeepAliveTimeout), close it. Pages print as `links -dump` renders them. The request
+// is byte for byte the reference's (e3/http-bytes stream 1, 601 bytes to 10.0.0.1).
+
+import type { Timer } from '../sim/index.ts';
+import { getHeader } from '../wire/index.ts';
+import { HttpClientConnection, type HttpClientEvent, type HttpResponseInfo } from './http-client.ts';
+import { hostHeader, parseHttpUrl, strerror, utf8Text, type AppEnv, type HttpUrl, type ProgramResult } from './http-common.ts';
+import { linksDump } from './linksdump.ts';
+
+export interface LinksOptions {
+  /** HTML -> text as `links -dump` prints it; default: linksDump at `width`. */
+  render?: (html: string) => string;
+  width?: number;
+  /** The system part of the User-Agent (uname as links formats it). */
+  system?: string;
+  /** 'dump' for `links -dump`, 'text' for the interactive text-mode browser. */
+  mode?: 'dump' | 'text';
+  /** Time links takes between connect and sending its request. */
+  requestDelayNs?: number;
+  /** `links -dump`: time between the page's last byte and closing (render, exit). */
+  exitDelayNs?: number;
+  /** Time links takes to close its side after the server closed an idle connection. */
+  peerCloseDelayNs?: number;
+}
+
+export interface LinksResult extends ProgramResult {
+  httpStatus?: number;
+  /** Whether this load went over the connection the previous one used. */
+  reusedConnection: boolean;
+  /** Local port of the connection that carried the load (0 when none). */
+  localPort: number;
+}
+
+export const LINKS_SYSTEM = 'Linux 6.18.44-fc-v782 x86_64; GNU C 12.2';
+
+const ACCEPT_CHARSET =
+  'us-ascii,ISO-8859-1,ISO-8859-2,ISO-8859-3,ISO-8859-4,ISO-8859-5,ISO-8859-6,ISO-8859-7,ISO-8859-8,ISO-8859-9,' +
+  'ISO-8859-10,ISO-8859-13,ISO-8859-14,ISO-8859-15,ISO-8859-16,windows-1250,windows-1251,windows-1252,windows-1256,' +
+  'windows-1257,cp437,cp737,cp850,cp852,cp866,x-cp866-u,x-mac,x-mac-ce,x-kam-cs,koi8-r,koi8-u,koi8-ru,TCVN-5712,VISCII,utf-8';
+
+/** Links' request (http.c http_send_header). */
+export function linksRequest(u: HttpUrl, system = LINKS_SYSTEM, mode: 'dump' | 'text' = 'dump'): string {
+  return (
+    `GET ${u.path} HTTP/1.1\r\n` +
+    `Host: ${hostHeader(u)}\r\n` +
+    `User-Agent: Links (2.28; ${system}; ${mode})\r\n` +
+    'Accept: */*\r\n' +
+    'Accept-Language: en,*;q=0.1\r\n' +
+    'Accept-Encoding: gzip, deflate, br, zstd, bzip2, lzma, lzma2, lzip\r\n' +
+    `Accept-Charset: ${ACCEPT_CHARSET}\r\n` +
+    'Connection: keep-alive\r\n' +
+    '\r\n'
+  );
+}
+
+/** One Links process with its connection pool (one connection: the lab talks to one server). */
+export class LinksBrowser {
+  private conn: HttpClientConnection | null = null;
+  private connKey = '';
+  private url: HttpUrl | null = null;
+  private pending: ((e: HttpClientEvent) => void) | null = null;
+  private closeTimer: Timer | null = null;
+  private readonly render: (html: string) => string;
+
+  constructor(
+    private readonly env: AppEnv,
+    private readonly o: LinksOptions = {},
+  ) {
+    const width = o.width;
+    this.render = o.render ?? ((html) => linksDump(html, width === undefined ? {} : { width }));
+  }
+
+  /** True while links holds an open connection. */
+  get connectionOpen(): boolean {
+    return this.conn !== null;
+  }
+
+  /** Local port of the open connection, or 0. */
+  get localPort(): number {
+    return this.conn?.sock.localPort ?? 0;
+  }
+
+  /** `links URL`: load a page (over the open connection when it goes to the same server). */
+  open(rawUrl: string, done: (r: LinksResult) => void): void {
+    const u = parseHttpUrl(rawUrl);
+    if (typeof u === 'string') {
+      done({ stdout: '', stderr: 'Bad URL\n', exitCode: 1, reusedConnection: false, localPort: 0 });
+      return;
+    }
+    if (u.addr === undefined) {
+      done({ stdout: '', stderr: 'Host not found\n', exitCode: 1, reusedConnection: false, localPort: 0 });
+      return;
+    }
+    this.url = u;
+    this.load(u, done);
+  }
+
+  /** ctrl+R: load the current page again. */
+  reload(done: (r: LinksResult) => void): void {
+    if (this.url === null) {
+      done({ stdout: '', stderr: 'No page to reload\n', exitCode: 1, reusedConnection: false, localPort: 0 });
+      return;
+    }
+    this.load(this.url, done);
+  }
+
+  /** Closes the connection (the lab: quit links; the seed: ctrl+S). */
+  close(): void {
+    this.dropConnection();
+  }
+
+  /** `links -dump URL`: load, print, exit (closing the connection). */
+  dump(rawUrl: string, done: (r: LinksResult) => void): void {
+    this.open(rawUrl, (r) => {
+      this.env.scheduler.after(this.o.exitDelayNs ?? 700_000, () => {
+        this.dropConnection();
+        done(r);
+      });
+    });
+  }
+
+  private load(u: HttpUrl, done: (r: LinksResult) => void): void {
+    const key = `${u.addr}:${u.port}`;
+    const reuse = this.conn !== null && this.connKey === key && this.conn.reusable && !this.conn.busy;
+    if (!reuse) this.dropConnection();
+    const request = linksRequest(u, this.o.system ?? LINKS_SYSTEM, this.o.mode ?? 'dump');
+    let answered = false;
+    const finish = (r: LinksResult): void => {
+      if (answered) return;
+      answered = true;
+      this.pending = null;
+      done(r);
+    };
+    const fail = (message: string, port: number): void =>
+      finish({ stdout: '', stderr: `${message}\n`, exitCode: 1, reusedConnection: reuse, localPort: port });
+    this.pending = (e) => {
+      const conn = this.conn;
+      if (conn === null) return;
+      switch (e.kind) {
+        case 'connected':
+          this.env.scheduler.after(this.o.requestDelayNs ?? 375_000, () => conn.send('GET', request));
+          return;
+        case 'error':
+          this.conn = null;
+          fail(strerror(e.error), 0);
+          return;
+        case 'closed':
+          this.dropConnection();
+          fail(e.reset ? strerror('reset') : 'Error reading from socket', 0);
+          return;
+        case 'idle-close':
+          return;
+        case 'response':
+          finish(this.page(e.response, reuse, conn.sock.localPort));
+          if (this.closesAfter(e.response)) this.dropConnection();
+          return;
+      }
+    };
+    if (reuse) {
+      const conn = this.conn!;
+      conn.send('GET', request);
+      return;
+    }
+    const conn = new HttpClientConnection(this.env, u.addr as number, u.port, (e) => this.onEvent(conn, e));
+    this.conn = conn;
+    this.connKey = key;
+  }
+
+  private onEvent(conn: HttpClientConnection, e: HttpClientEvent): void {
+    if (conn !== this.conn) return;
+    if (e.kind === 'idle-close' || (e.kind === 'closed' && this.pending === null)) {
+      // The server closed the kept-alive connection: links closes its end too.
+      this.closeTimer = this.env.scheduler.after(this.o.peerCloseDelayNs ?? 100_000, () => {
+        this.closeTimer = null;
+        if (this.conn === conn) this.dropConnection();
+      });
+      return;
+    }
+    this.pending?.(e);
+  }
+
+  private closesAfter(r: HttpResponseInfo): boolean {
+    const c = (getHeader(r, 'Connection') ?? '').toLowerCase();
+    return c.split(',').some((t) => t.trim() === 'close');
+  }
+
+  private page(r: HttpResponseInfo, reused: boolean, port: number): LinksResult {
+    const text = utf8Text(r.body);
+    return { stdout: this.render(text), stderr: '', exitCode: 0, httpStatus: r.status, reusedConnection: reused, localPort: port };
+  }
+
+  private dropConnection(): void {
+    if (this.closeTimer !== null) this.env.scheduler.cancel(this.closeTimer);
+    this.closeTimer = null;
+    const c = this.conn;
+    this.conn = null;
+    this.connKey = '';
+    c?.close();
+  }
+}
