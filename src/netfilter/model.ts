@@ -25,8 +25,9 @@
  *    restore -c), then apply `chain.policy`. Falling off a user chain = RETURN.
  *  - Targets are plain data (`Target` union below): ACCEPT, DROP, RETURN, REJECT (icmp type/code or
  *    TCP RST from `REJECT_TYPES`), JUMP (user chain, `goto` for -g), DNAT/SNAT (`NatRange`),
- *    MASQUERADE/REDIRECT (optional port range), LOG (prefix/level; `logText` in targets/LOG.ts
- *    renders the kernel's log line for traces).
+ *    MASQUERADE/REDIRECT (optional port range), LOG (prefix/level/flags).
+ *  - Text of a rule for packet comments: `matchesListText(rule)` (rules/index.ts) gives the match
+ *    column exactly as `iptables -vnL` prints it; `ruleListLine`/`ruleSpecText` the whole line.
  *  - `PacketInfo` is filled by the engine per packet per hook (see the field comments).
  *  - `rng` only needs `u32()` (uniform 32-bit unsigned); pass the host's `<host>/netfilter` stream.
  *
@@ -34,7 +35,9 @@
  * marked "added:" below; nothing is renamed or removed without a note here.
  * Changes since the first commit (77fce5d):
  *  - added `MultiportMatch.protoName`;
- *  - `newTable()` now starts with `instantiated: false` for legacy too (see newTable).
+ *  - `newTable()` now starts with `instantiated: false` for legacy too (see newTable);
+ *  - targets/LOG.ts no longer has `logText` (the engine's notes.ts logLine is the LOG line);
+ *    use `matchesListText` from rules/index.ts for a rule's match text.
  */
 
 import { evaluateIcmp } from './matches/icmp.ts';

@@ -92,6 +92,16 @@ export function ruleListLine(rule: Rule, num: number, f: ListFormat): string {
   return s;
 }
 
+/**
+ * A rule's match column exactly as `iptables -vnL` prints it (`statistic mode nth every 2`,
+ * `tcp dpt:80`...), without the leading blank; '' when the rule has no match. For packet comments.
+ */
+export function matchesListText(rule: Rule, numeric = true): string {
+  let s = '';
+  for (const m of rule.matches) s += matchExtension(m).print(m, numeric);
+  return s.trimStart();
+}
+
 /** `-L [CHAIN]` text for one table; `only` limits it to one chain. */
 export function listTable(table: Table, f: ListFormat, only?: Chain): string {
   const chains = only ? [only] : chainsInOrder(table);

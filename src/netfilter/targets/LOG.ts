@@ -1,7 +1,7 @@
-import type { PacketInfo, Target } from '../model.ts';
+import type { Target } from '../model.ts';
 import type { TargetExtension } from '../rules/extension.ts';
 import { checkOptionOnce } from '../rules/extension.ts';
-import { ipToString, paramError, strtoui } from '../rules/xtables.ts';
+import { paramError, strtoui } from '../rules/xtables.ts';
 
 export type LogTarget = Extract<Target, { kind: 'LOG' }>;
 
@@ -37,6 +37,7 @@ export function saveString(v: string): string {
   return ` "${v.replace(/["\\']/g, (c) => `\\${c}`)}"`;
 }
 
+/** The packet-time LOG line is the engine's (src/netfilter/notes.ts logLine), next to the other trace text. */
 export const logExtension: TargetExtension<LogTarget> = {
   name: 'LOG',
   options: [
@@ -79,16 +80,3 @@ export const logExtension: TargetExtension<LogTarget> = {
   },
   validIn: null,
 };
-
-/**
- * The kernel's log line (nf_log_syslog.c dump_ipv4_packet, without the MAC part), for traces:
- * `PREFIXIN=eth0 OUT= SRC=10.0.0.10 DST=10.0.0.1 LEN=60 PROTO=TCP SPT=40000 DPT=80`.
- */
-export function logText(t: LogTarget, pkt: PacketInfo): string {
-  let s = `${t.prefix ?? ''}IN=${pkt.inIface ?? ''} OUT=${pkt.outIface ?? ''} SRC=${ipToString(pkt.src)} DST=${ipToString(pkt.dst)} LEN=${pkt.ipTotalLen}`;
-  if (pkt.protocol === 6) s += ` PROTO=TCP SPT=${pkt.sport} DPT=${pkt.dport}`;
-  else if (pkt.protocol === 17) s += ` PROTO=UDP SPT=${pkt.sport} DPT=${pkt.dport}`;
-  else if (pkt.protocol === 1) s += ` PROTO=ICMP TYPE=${pkt.icmpType} CODE=${pkt.icmpCode}`;
-  else s += ` PROTO=${pkt.protocol}`;
-  return s;
-}

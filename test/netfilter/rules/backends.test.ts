@@ -245,3 +245,22 @@ describe('commands', () => {
     });
   });
 });
+
+describe('matchesListText (for packet comments)', () => {
+  it('gives the -vnL match column without the leading blank', async () => {
+    const { matchesListText } = await import('../../../src/netfilter/rules/index.ts');
+    const state = boot('iptables', [
+      ...RR,
+      '-t nat -A PREROUTING -m statistic --mode random --probability 0.33 -j DNAT --to-destination 100.0.0.1',
+      '-t nat -A PREROUTING -p tcp --dport 80 -m conntrack --ctstate ESTABLISHED,NEW -j DNAT --to-destination 100.0.0.1',
+    ]);
+    const rules = state.nft.tables.get('nat')!.chains.get('PREROUTING')!.rules;
+    expect(rules.map((r) => matchesListText(r))).toEqual([
+      'statistic mode nth every 3',
+      'statistic mode nth every 2',
+      '',
+      'statistic mode random probability 0.33000000007',
+      'tcp dpt:80 ctstate NEW,ESTABLISHED',
+    ]);
+  });
+});
