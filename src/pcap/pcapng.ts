@@ -59,13 +59,20 @@ function optionLen(valueLen: number): number {
  * below 2^53).
  */
 export function nanosToHiLo(tsSec: number, tsFracNs: number): [number, number] {
-  const secHi = Math.floor(tsSec / 65536);
-  const secLo = tsSec % 65536;
-  const x = secHi * 1e9; // < 2^46
-  const y = (x % 65536) * 65536 + secLo * 1e9 + tsFracNs; // < 2^47
-  const hi = Math.floor(x / 65536) + Math.floor(y / 4294967296);
-  const lo = y % 4294967296;
-  return [hi, lo];
+  return [nanosHi(tsSec, tsFracNs), nanosLo(tsSec, tsFracNs)];
+}
+
+function nanosHi(tsSec: number, tsFracNs: number): number {
+  const x = Math.floor(tsSec / 65536) * 1e9; // < 2^46
+  const y = (x % 65536) * 65536 + (tsSec % 65536) * 1e9 + tsFracNs; // < 2^47
+  return Math.floor(x / 65536) + Math.floor(y / 4294967296);
+}
+
+function nanosLo(tsSec: number, tsFracNs: number): number {
+  // (sec * 1e9 + ns) mod 2^32, from the same split as nanosHi.
+  const x = Math.floor(tsSec / 65536) * 1e9;
+  const y = (x % 65536) * 65536 + (tsSec % 65536) * 1e9 + tsFracNs;
+  return y % 4294967296;
 }
 
 export class PcapngWriter {
@@ -140,7 +147,8 @@ export class PcapngWriter {
     const dataLen = bytes.length;
     const padded = pad4(dataLen);
     const blockLen = 32 + padded + optsLen;
-    const [hi, lo] = nanosToHiLo(tsSec, tsFracNs);
+    const hi = nanosHi(tsSec, tsFracNs);
+    const lo = nanosLo(tsSec, tsFracNs);
     const out = this.out;
     if (out.reserve(blockLen)) {
       const v = out.view;

@@ -1,9 +1,11 @@
-// Whole-frame builders for the stack and tests: each builds one frame into one new Uint8Array
-// (or into a caller's buffer with the write* variants), all checksums filled, nothing padded
-// (Linux captures on the sending host show 42-byte ARP and 54/66-byte bare ACKs).
+// Whole-frame builders for the stack and tests: each builds one frame into one array (allocBytes:
+// a view on a shared slab, see bytes.ts), or into a caller's buffer with the write* variants; all
+// checksums filled, nothing padded (Linux captures on the sending host show 42-byte ARP and
+// 54/66-byte bare ACKs).
 
 import { MAC_BROADCAST, MAC_ZERO, type Ipv4Addr, type MacAddr } from './addr.ts';
 import { ARP_LEN, ARP_REPLY, ARP_REQUEST, emitArp, parseArp, type ArpRepr } from './arp.ts';
+import { allocBytes } from './bytes.ts';
 import { WireError } from './errors.ts';
 import { emitEthernet, ETHERNET_HEADER_LEN, ETHERTYPE_ARP, ETHERTYPE_IPV4, parseEthernet, type EthernetRepr } from './ethernet.ts';
 import { emitIcmp, icmpBufferLen, parseIcmp, type IcmpRepr } from './icmp.ts';
@@ -33,7 +35,7 @@ export function buildEthIpv4(
   payload: Uint8Array,
 ): Uint8Array {
   const hl = ipv4HeaderLen(ip);
-  const buf = new Uint8Array(ETHERNET_HEADER_LEN + hl + payload.length);
+  const buf = allocBytes(ETHERNET_HEADER_LEN + hl + payload.length);
   writeEth(buf, 0, srcMac, dstMac, ETHERTYPE_IPV4);
   emitIpv4Header(ip, protocol, payload.length, buf, ETHERNET_HEADER_LEN);
   buf.set(payload, ETHERNET_HEADER_LEN + hl);
@@ -63,14 +65,14 @@ export function writeEthIpv4Tcp(
 }
 
 export function buildEthIpv4Tcp(srcMac: MacAddr, dstMac: MacAddr, ip: Ipv4Params, tcp: TcpRepr): Uint8Array {
-  const buf = new Uint8Array(ethIpv4TcpLen(ip, tcp));
+  const buf = allocBytes(ethIpv4TcpLen(ip, tcp));
   writeEthIpv4Tcp(buf, 0, srcMac, dstMac, ip, tcp);
   return buf;
 }
 
 export function buildEthIpv4Udp(srcMac: MacAddr, dstMac: MacAddr, ip: Ipv4Params, udp: UdpRepr): Uint8Array {
   const hl = ipv4HeaderLen(ip);
-  const buf = new Uint8Array(ETHERNET_HEADER_LEN + hl + udpBufferLen(udp));
+  const buf = allocBytes(ETHERNET_HEADER_LEN + hl + udpBufferLen(udp));
   writeEth(buf, 0, srcMac, dstMac, ETHERTYPE_IPV4);
   const l = emitUdp(udp, buf, ETHERNET_HEADER_LEN + hl, ip.src, ip.dst);
   emitIpv4Header(ip, IP_PROTO_UDP, l, buf, ETHERNET_HEADER_LEN);
@@ -79,7 +81,7 @@ export function buildEthIpv4Udp(srcMac: MacAddr, dstMac: MacAddr, ip: Ipv4Params
 
 export function buildEthIpv4Icmp(srcMac: MacAddr, dstMac: MacAddr, ip: Ipv4Params, icmp: IcmpRepr): Uint8Array {
   const hl = ipv4HeaderLen(ip);
-  const buf = new Uint8Array(ETHERNET_HEADER_LEN + hl + icmpBufferLen(icmp));
+  const buf = allocBytes(ETHERNET_HEADER_LEN + hl + icmpBufferLen(icmp));
   writeEth(buf, 0, srcMac, dstMac, ETHERTYPE_IPV4);
   const l = emitIcmp(icmp, buf, ETHERNET_HEADER_LEN + hl);
   emitIpv4Header(ip, IP_PROTO_ICMP, l, buf, ETHERNET_HEADER_LEN);
@@ -88,14 +90,14 @@ export function buildEthIpv4Icmp(srcMac: MacAddr, dstMac: MacAddr, ip: Ipv4Param
 
 /** An Ethernet header in front of a complete payload, e.g. a forwarded IPv4 packet. */
 export function buildEthFrame(srcMac: MacAddr, dstMac: MacAddr, ethertype: number, payload: Uint8Array): Uint8Array {
-  const buf = new Uint8Array(ETHERNET_HEADER_LEN + payload.length);
+  const buf = allocBytes(ETHERNET_HEADER_LEN + payload.length);
   writeEth(buf, 0, srcMac, dstMac, ethertype);
   buf.set(payload, ETHERNET_HEADER_LEN);
   return buf;
 }
 
 export function buildEthArp(srcMac: MacAddr, dstMac: MacAddr, arp: ArpRepr): Uint8Array {
-  const buf = new Uint8Array(ETHERNET_HEADER_LEN + ARP_LEN);
+  const buf = allocBytes(ETHERNET_HEADER_LEN + ARP_LEN);
   writeEth(buf, 0, srcMac, dstMac, ETHERTYPE_ARP);
   emitArp(arp, buf, ETHERNET_HEADER_LEN);
   return buf;
@@ -192,14 +194,14 @@ export function emitFrame(f: FrameRepr): Uint8Array {
   const trailer = f.trailer;
   const extra = f.payload === undefined ? 0 : f.payload.length;
   if (f.arp !== undefined) {
-    const buf = new Uint8Array(ETHERNET_HEADER_LEN + ARP_LEN + (trailer?.length ?? 0));
+    const buf = allocBytes(ETHERNET_HEADER_LEN + ARP_LEN + (trailer?.length ?? 0));
     emitEthernet(f.eth, buf, 0);
     emitArp(f.arp, buf, ETHERNET_HEADER_LEN);
     if (trailer !== undefined) buf.set(trailer, ETHERNET_HEADER_LEN + ARP_LEN);
     return buf;
   }
   if (f.ip === undefined) {
-    const buf = new Uint8Array(ETHERNET_HEADER_LEN + extra);
+    const buf = allocBytes(ETHERNET_HEADER_LEN + extra);
     emitEthernet(f.eth, buf, 0);
     if (f.payload !== undefined) buf.set(f.payload, ETHERNET_HEADER_LEN);
     return buf;
@@ -211,7 +213,7 @@ export function emitFrame(f: FrameRepr): Uint8Array {
   else if (f.udp !== undefined) l4 = udpBufferLen(f.udp);
   else if (f.icmp !== undefined) l4 = icmpBufferLen(f.icmp);
   const ipLen = hl + l4 + extra;
-  const buf = new Uint8Array(ETHERNET_HEADER_LEN + ipLen + (trailer?.length ?? 0));
+  const buf = allocBytes(ETHERNET_HEADER_LEN + ipLen + (trailer?.length ?? 0));
   emitEthernet(f.eth, buf, 0);
   const pOff = ETHERNET_HEADER_LEN + hl;
   if (f.payload !== undefined) buf.set(f.payload, pOff + l4);

@@ -3,6 +3,7 @@
 // keep their order and the case they were sent in; field text is Latin-1 so every byte survives.
 // Bodies: Content-Length, chunked (read only), or until the connection closes (responses).
 
+import { allocBytes } from './bytes.ts';
 import { WireError } from './errors.ts';
 
 export interface HttpHeader {
@@ -93,7 +94,7 @@ export function emitHttp(msg: HttpMessage, buf: Uint8Array, off = 0): number {
 }
 
 export function encodeHttp(msg: HttpMessage): Uint8Array {
-  const b = new Uint8Array(httpBufferLen(msg));
+  const b = allocBytes(httpBufferLen(msg));
   emitHttp(msg, b, 0);
   return b;
 }

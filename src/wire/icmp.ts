@@ -5,7 +5,7 @@
 // | type  | code  |   checksum    |  rest of header (ident/seq,   | data / quoted packet
 // |       |       |               |  unused or next-hop MTU)      |
 
-import { readU16, readU32, writeU16, writeU32 } from './bytes.ts';
+import { copyBytes, readU16, readU32, writeU16, writeU32 } from './bytes.ts';
 import { finishChecksum, sum16 } from './checksum.ts';
 import { WireError } from './errors.ts';
 
@@ -154,5 +154,5 @@ export function verifyIcmpChecksum(buf: Uint8Array, off: number, len: number): b
  */
 export function icmpQuote(offendingPacket: Uint8Array, maxQuoted = 576 - 20 - 8): Uint8Array {
   const n = Math.min(offendingPacket.length, maxQuoted);
-  return offendingPacket.slice(0, n);
+  return copyBytes(offendingPacket, 0, n);
 }
