@@ -60,19 +60,16 @@ const utf8 = new TextEncoder();
 
 /** Bounded text buffer in front of a sink (the trace), so memory stays flat. */
 class TextOut {
-  private parts: string[] = [];
-  private size = 0;
+  private text = '';
   constructor(private readonly sink: ByteSink) {}
   line(s: string): void {
-    this.parts.push(s);
-    this.size += s.length;
-    if (this.size >= 32768) this.flush();
+    this.text += s;
+    if (this.text.length >= 65536) this.flush();
   }
   flush(): void {
-    if (this.parts.length === 0) return;
-    this.sink.write(utf8.encode(this.parts.join('')));
-    this.parts = [];
-    this.size = 0;
+    if (this.text.length === 0) return;
+    this.sink.write(utf8.encode(this.text));
+    this.text = '';
   }
   close(): void {
     this.flush();
