@@ -123,7 +123,7 @@ class ReportBuilder {
     this.blocks.push(
       table(
         [m.thVip, m.thSwitch, m.thPolicy, m.thRules],
-        t.vips.map((v) => [v.address, v.switchHost, m.policy(v.policy), v.rules.map((r) => this.ruleText(r)).join(' ; ')]),
+        t.vips.map((v) => [v.address, v.switchHost, m.policy(v.policy), v.rules.map((r) => this.ruleText(r)).join(m.sep)]),
       ),
     );
     const clientDomain = t.hosts.find((x) => x.role === 'client')?.interfaces[0]?.domain;
@@ -245,7 +245,7 @@ class ReportBuilder {
             formatPercent(L, c.observedShare),
             formatPercent(L, c.probability),
             formatNumber(L, c.expectedCount, 1),
-            `[${formatPercent(L, c.interval.lo)} ; ${formatPercent(L, c.interval.hi)}]`,
+            `[${formatPercent(L, c.interval.lo)}${m.intervalSep}${formatPercent(L, c.interval.hi)}]`,
             c.inside ? m.yes : m.no,
           ]),
           [false, true, true, true, true, false, false],
@@ -275,6 +275,7 @@ class ReportBuilder {
     }
     const answered = run.counts.reduce((s, c) => s + c.count, 0);
     if (answered < run.requests) this.blocks.push(p(m.q2Unmatched(run.requests - answered)));
+    if (run.firstStream < 0) return;
     this.claim(
       m.seeQ2(run.client, run.vip, run.lastStream - run.firstStream + 1),
       run.captureFile,
@@ -415,7 +416,7 @@ class ReportBuilder {
           `${pk.src}:${pk.srcPort} → ${pk.dst}:${pk.dstPort}`,
           pk.flags,
           String(pk.payloadLen),
-          pk.nat.map((n) => m.natShort(n)).join(' ; ') || m.none,
+          pk.nat.map((n) => m.natShort(n)).join(m.sep) || m.none,
         ]),
         [true, true, false, true, false, false, true, false],
       ),
@@ -423,7 +424,7 @@ class ReportBuilder {
     const decided = c.packets.flatMap((pk) => pk.nat.filter((n) => n.byRule));
     const laterPackets = c.packets.filter((pk) => pk.nat.length > 0 && pk.nat.every((n) => !n.byRule)).length;
     if (decided.length === 0 && laterPackets === 0) this.blocks.push(p(m.ladderNoNat));
-    else this.blocks.push(p(m.ladderExplain(decided.map((n) => m.natLong(n)).join(' ; ') || m.none, laterPackets)));
+    else this.blocks.push(p(m.ladderExplain(decided.map((n) => m.natLong(n)).join(m.sep) || m.none, laterPackets)));
     this.claim(m.seeLadder(m.side('outside')), c.outsideCapture, `tcp.stream eq ${c.outsideStream}`);
     this.claim(m.seeLadder(m.side('inside')), c.insideCapture, `tcp.stream eq ${c.insideStream}`);
     if (this.data.captures.merged !== null) {

@@ -8,3 +8,4 @@ export type { Expectation, Interval } from './stats.ts';
 export { parseNatListing, dnatRulesFor, policyOf } from './listing.ts';
 export { extractLabRunData, framesFromCapture, countsFromStdout, tcpFlagsText } from './extract.ts';
 export type { RunOutput, RunHost, RunStepResult, StepExtras, RunListing, RunCapture, CapturedFrame } from './extract.ts';
+export { buildReportFromRun } from './from-run.ts';

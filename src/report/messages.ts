@@ -12,8 +12,9 @@ export function formatNumber(lang: Lang, n: number, digits: number): string {
   return lang === 'fr' ? s.replace('.', ',') : s;
 }
 
+/** French puts a space before %, English does not. */
 export function formatPercent(lang: Lang, share: number, digits = 1): string {
-  return `${formatNumber(lang, share * 100, digits)} %`;
+  return `${formatNumber(lang, share * 100, digits)}${lang === 'fr' ? ' %' : '%'}`;
 }
 
 const list = (items: string[], and: string): string =>
@@ -21,6 +22,9 @@ const list = (items: string[], and: string): string =>
 
 const fr = {
   and: 'et',
+  /** Between list items and between an interval's bounds (French typography: a space before ;). */
+  sep: ' ; ',
+  intervalSep: ' ; ',
   yes: 'oui',
   no: 'non',
   none: '—',
@@ -187,6 +191,8 @@ export type Messages = typeof fr;
 
 const en: Messages = {
   and: 'and',
+  sep: '; ',
+  intervalSep: ', ',
   yes: 'yes',
   no: 'no',
   none: '—',

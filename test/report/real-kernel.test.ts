@@ -101,7 +101,7 @@ describe('extraction on the real-kernel e1 captures', () => {
     });
     const md = buildReport(data, 'en').markdown;
     expect(md).toContain('bytes = 540 = 9 × 60');
-    expect(md).toContain('Rule 2 (nth every 2 → 100.0.0.2): it sees only the 6 connections the rules before it did not take, and counts only its own matches: 3 (50.0 %).');
+    expect(md).toContain('Rule 2 (nth every 2 → 100.0.0.2): it sees only the 6 connections the rules before it did not take, and counts only its own matches: 3 (50.0%).');
   });
   it('builds the ladder of the first connection with the kernel’s rewrites', () => {
     const l = data.ladder!;
