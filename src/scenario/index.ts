@@ -17,3 +17,5 @@ export type { ScenarioInput } from './schema.ts';
 export { ACCEPTED_STARTUP_FORMS, classifyStartupLine } from './startup.ts';
 export type { BootAction } from './startup.ts';
 export { splitShellWords } from './shell-words.ts';
+export { buildLab, documentRoot, Lab, STEP_GAP_NS } from './builder.ts';
+export type { BuildOptions, LabHost, StepOutcome } from './builder.ts';
