@@ -232,7 +232,8 @@ export function execute(state: IptablesState, rs: Ruleset, table: Table, p: Pars
         throw plainError(NO_CHAIN);
       }
       if (cmd === 'L') {
-        print(listTable(table, { numeric: p.numeric, verbose: p.verbose, exact: p.exact, lineNumbers: p.lineNumbers }, chain));
+        const f = { numeric: p.numeric, verbose: p.verbose, exact: p.exact, lineNumbers: p.lineNumbers };
+        print(listTable(table, f, chain, p.rulenum ?? undefined));
       } else {
         print(listRules(table, p.verbose, chain, p.rulenum ?? undefined));
       }

@@ -314,7 +314,13 @@ export function parseIptablesArgs(argv: readonly string[], backend: Backend): Pa
         out.rulenum = n !== undefined ? parseRulenum(n) : 1;
         break;
       }
-      case 'L':
+      case 'L': {
+        addCommand('L', inv);
+        out.chain = arg ?? peek() ?? out.chain;
+        const n = out.chain !== null ? peek() : undefined;
+        if (n !== undefined) out.rulenum = parseRulenum(n);
+        break;
+      }
       case 'F':
       case 'X':
         addCommand(c, inv);

@@ -103,14 +103,15 @@ export function matchesListText(rule: Rule, numeric = true): string {
 }
 
 /** `-L [CHAIN]` text for one table; `only` limits it to one chain. */
-export function listTable(table: Table, f: ListFormat, only?: Chain): string {
+export function listTable(table: Table, f: ListFormat, only?: Chain, rulenum?: number): string {
   const chains = only ? [only] : chainsInOrder(table);
   let out = '';
   chains.forEach((c, idx) => {
     if (idx > 0) out += '\n';
-    out += header(c, table, f);
+    // list_entries: with a rule number only that rule's line, no header
+    if (rulenum === undefined) out += header(c, table, f);
     c.rules.forEach((r, k) => {
-      out += `${ruleListLine(r, k + 1, f)}\n`;
+      if (rulenum === undefined || rulenum === k + 1) out += `${ruleListLine(r, k + 1, f)}\n`;
     });
   });
   return out;

@@ -264,3 +264,12 @@ describe('matchesListText (for packet comments)', () => {
     ]);
   });
 });
+
+describe('-L CHAIN N', () => {
+  it('prints only that rule, without the header (list_entries with a rule number)', () => {
+    const state = boot('iptables', RR);
+    expect(runLine(state, 'iptables -t nat -L PREROUTING 2 -n --line-numbers').stdout).toBe(
+      '2    DNAT       0    --  0.0.0.0/0            10.0.0.1             statistic mode nth every 2 to:100.0.0.2\n',
+    );
+  });
+});
