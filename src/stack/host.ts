@@ -64,6 +64,7 @@ import {
 } from '../wire/index.ts';
 import type { Rng, Scheduler } from '../sim/index.ts';
 import { Netfilter } from '../netfilter/index.ts';
+import { attachTcp, type TcpConfig, type TcpStack } from './tcp/index.ts';
 import { Interface, newLinkCounters, type IfaceAddress, type LinkCounters } from './iface.ts';
 import { NeighbourTable, type NeighbourEntry, type PendingFrame } from './neighbour.ts';
 import { RouteTable, type Route, type RouteResult, type RouteSpec } from './routes.ts';
@@ -176,6 +177,7 @@ export class Host {
    */
   filter: PacketFilter | null = null;
   private netfilterInstance: Netfilter | null = null;
+  private tcpInstance: TcpStack | null = null;
   private readonly ifaces = new Map<string, Interface>();
   private readonly receivers: Array<TransportReceiver | undefined> = [];
   private readonly echoHandlers = new Map<number, EchoHandler>();
@@ -236,6 +238,19 @@ export class Host {
       this.filter = this.netfilterInstance;
     }
     return this.netfilterInstance;
+  }
+
+  /** The host's TCP, created with Linux defaults on first use (stream `<host>/tcp`). */
+  get tcp(): TcpStack {
+    this.tcpInstance ??= attachTcp(this);
+    return this.tcpInstance;
+  }
+
+  /** Creates the host's TCP with non-default settings; must come before any use of `tcp`. */
+  configureTcp(config: Partial<TcpConfig>): TcpStack {
+    if (this.tcpInstance !== null) throw new Error(`host ${this.name}: TCP is already running; configure it before first use`);
+    this.tcpInstance = attachTcp(this, config);
+    return this.tcpInstance;
   }
 
   /** The netfilter if it was ever used, without creating it (for listings of hosts with rules). */
