@@ -30,6 +30,9 @@ export function parseStateList(arg: string, names: readonly (keyof typeof CT_STA
   for (;;) {
     const comma = rest.indexOf(',');
     const word = comma >= 0 ? rest.slice(0, comma) : rest;
+    if (what === 'state' && comma < 0 && rest === '') {
+      throw paramError('"--state" requires a list of states with no spaces, e.g. ESTABLISHED,RELATED');
+    }
     const hit = word === '' ? undefined : names.find((n) => n.toLowerCase().startsWith(word.toLowerCase()));
     if (!hit) throw paramError(`Bad ${what} "${rest}"`);
     mask |= CT_STATE_BIT[hit];

@@ -17,3 +17,6 @@
 -m state --state FOO;;FAIL
 -m state --state SNAT;;FAIL
 -m state;;FAIL
+-m state --state NEW,;;FAIL
+-m state --state ,NEW;;FAIL
+-m state --state e;-m state --state ESTABLISHED;OK
