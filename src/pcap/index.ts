@@ -3,3 +3,4 @@ export * from './sink.ts';
 export * from './pcap.ts';
 export * from './pcapng.ts';
 export * from './read.ts';
+export * from './diff.ts';

@@ -42,6 +42,36 @@ export function buildEthIpv4(
   return buf;
 }
 
+/** A TCP segment (header, options, payload) with its checksum for src/dst, in one array. */
+export function encodeTcp(tcp: TcpRepr, src: Ipv4Addr, dst: Ipv4Addr): Uint8Array {
+  const buf = allocBytes(tcpBufferLen(tcp));
+  emitTcp(tcp, buf, 0, src, dst);
+  return buf;
+}
+
+/** A UDP datagram with its checksum for src/dst, in one array. */
+export function encodeUdp(udp: UdpRepr, src: Ipv4Addr, dst: Ipv4Addr): Uint8Array {
+  const buf = allocBytes(udpBufferLen(udp));
+  emitUdp(udp, buf, 0, src, dst);
+  return buf;
+}
+
+/** An ICMP message with its checksum, in one array. */
+export function encodeIcmp(icmp: IcmpRepr): Uint8Array {
+  const buf = allocBytes(icmpBufferLen(icmp));
+  emitIcmp(icmp, buf, 0);
+  return buf;
+}
+
+/** An IPv4 packet (header + transport bytes), header checksum filled, in one array. */
+export function encodeIpv4(ip: Ipv4Params, protocol: number, payload: Uint8Array): Uint8Array {
+  const hl = ipv4HeaderLen(ip);
+  const buf = allocBytes(hl + payload.length);
+  emitIpv4Header(ip, protocol, payload.length, buf, 0);
+  buf.set(payload, hl);
+  return buf;
+}
+
 export function ethIpv4TcpLen(ip: Ipv4Params, tcp: TcpRepr): number {
   return ETHERNET_HEADER_LEN + ipv4HeaderLen(ip) + tcpBufferLen(tcp);
 }

@@ -242,7 +242,7 @@ function isHttpPort(a: number, b: number): boolean {
   return a === 80 || b === 80 || a === 8080 || b === 8080 || a === 3128 || b === 3128;
 }
 
-function summarizeIpv4(buf: Uint8Array, off: number, len: number, opts: SummarizeOptions): string {
+function summarizeIpv4At(buf: Uint8Array, off: number, len: number, opts: SummarizeOptions): string {
   const ip = parseIpv4(buf, off, len);
   if (isWireError(ip)) {
     if (len >= 20 && buf[off]! >>> 4 === 4) {
@@ -293,6 +293,14 @@ function summarizeArp(buf: Uint8Array, off: number, len: number): string {
   return `ARP, ${s}, length ${len}`;
 }
 
+/**
+ * One line for a bare IPv4 packet (no link header), as tcpdump prints it on a raw-IP link; for
+ * netfilter and stack traces, which see packets rather than frames.
+ */
+export function summarizeIpv4(packet: Uint8Array, opts: SummarizeOptions = {}): string {
+  return summarizeIpv4At(packet, 0, packet.length, opts);
+}
+
 /** One line describing an Ethernet frame, tcpdump -nn style, never throwing on bad bytes. */
 export function summarizeFrame(frame: Uint8Array, opts: SummarizeOptions = {}): string {
   const eth = parseEthernet(frame, 0, frame.length);
@@ -302,7 +310,7 @@ export function summarizeFrame(frame: Uint8Array, opts: SummarizeOptions = {}): 
   const prefix = `${macToString(eth.src)} > ${macToString(eth.dst)}, ethertype ${ethertypeName(eth.ethertype)} (${hex4(eth.ethertype)}), length ${frame.length}: `;
   // Ethertypes lbsim does not decode print with the link header, as tcpdump does (minus its hex dump).
   if (eth.ethertype !== ETHERTYPE_IPV4 && eth.ethertype !== ETHERTYPE_ARP) return prefix.slice(0, -2);
-  const body = eth.ethertype === ETHERTYPE_IPV4 ? summarizeIpv4(frame, off, len, opts) : summarizeArp(frame, off, len);
+  const body = eth.ethertype === ETHERTYPE_IPV4 ? summarizeIpv4At(frame, off, len, opts) : summarizeArp(frame, off, len);
   if (!opts.link) return body;
   // tcpdump -e names the ethertype in the prefix, so drops "ARP, " / "IP " from the body.
   if (eth.ethertype === ETHERTYPE_ARP && body.startsWith('ARP, ')) return prefix + body.slice(5);
