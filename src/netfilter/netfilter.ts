@@ -25,7 +25,6 @@ import {
   evaluateRule,
   REJECT_TYPES,
   rulesetsInOrder,
-  tableHasRules,
   type Chain,
   type CtState,
   type IptablesState,
@@ -85,9 +84,7 @@ const ACCEPT: Verdict = { kind: 'ACCEPT' };
 const DROP: Verdict = { kind: 'DROP' };
 const DEFAULT_START_EPOCH_SEC = 1319625000;
 const LOOPBACK = 0x7f000001;
-
-/** A walk's outcome inside one table. */
-type ChainVerdict = Verdict;
+const MAX_IN_FLIGHT = 16;
 
 /** The conntrack side of one packet between hooks. */
 interface PacketCt {
@@ -208,7 +205,7 @@ export class Netfilter {
       return runConntrackCommand(this.conntrack, argv, this.env.now());
     }
     if (base.startsWith('iptables')) {
-      const r = runIptablesCommand(this.iptables, argv, stdin);
+      const r = runIptablesCommand(this.iptables, [base, ...argv.slice(1)], stdin);
       this.refreshConntrackActive();
       return r;
     }
@@ -221,9 +218,12 @@ export class Netfilter {
   /** A packet starts its trip (PREROUTING, OUTPUT). Records left by packets of an earlier instant are gone. */
   private enter(pkt: Uint8Array, ct: PacketCt): void {
     const now = this.env.now();
-    while (this.inFlight.length > 0 && this.inFlight[0]!.t !== now) this.inFlight.shift();
+    const list = this.inFlight;
+    // Trips nest only a few deep (an error sent while a packet is refused); older entries are
+    // packets the stack dropped between hooks.
+    while (list.length > 0 && (list[0]!.t !== now || list.length >= MAX_IN_FLIGHT)) list.shift();
     const f = this.facts;
-    this.inFlight.push({ pkt, t: now, ident: readU16(pkt, Ipv4Field.IDENT), protocol: f.protocol, totalLen: f.totalLen, ct });
+    list.push({ pkt, t: now, ident: readU16(pkt, Ipv4Field.IDENT), protocol: f.protocol, totalLen: f.totalLen, ct });
   }
 
   /** The in-flight record of this packet; `last` ends its trip (INPUT, POSTROUTING). */
@@ -574,8 +574,8 @@ export class Netfilter {
     hook: HookName,
     pkt: Uint8Array,
     notes: string[],
-    onNat: ((rule: Rule, target: Target, chain: Chain, ruleNo: number) => ChainVerdict) | null,
-  ): ChainVerdict {
+    onNat: ((rule: Rule, target: Target, chain: Chain, ruleNo: number) => Verdict) | null,
+  ): Verdict {
     const start = table.chains.get(hook);
     if (!start) return ACCEPT;
     const info = this.info;

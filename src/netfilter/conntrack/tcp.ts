@@ -321,7 +321,7 @@ export type TcpVerdict =
 
 /** tcp_new(): may this segment start a connection? (SYN, or a mid-stream ACK with loose=1). */
 export function tcpCanOpen(flags: number): boolean {
-  const s = tcpTransition(0, tcpIndex(flags), TCP_STATE.NONE);
+  const s = tcpTransition(0, tcpIndex(flags), sNO);
   return s < sIV;
 }
 

@@ -3,7 +3,7 @@
 // the nat table.
 
 import { describe, expect, it } from 'vitest';
-import { TCP_ACK, TCP_FIN, TCP_PSH, TCP_SYN, ipv4ToString, readIpv4, readU16 } from '../../../src/wire/index.ts';
+import { TCP_ACK, TCP_SYN, ipv4ToString, readIpv4, readU16 } from '../../../src/wire/index.ts';
 import type { Netfilter } from '../../../src/netfilter/index.ts';
 import {
   connection,
