@@ -271,6 +271,60 @@ function clientOutput(p: Parameters<Program>[0], r: ClientResult): void {
   for (const f of r.files ?? []) p.shell.fs.write(p.shell.resolve(f.name), f.data);
 }
 
+/**
+ * Splits clustered short options the way getopt does (`-qO-` -> `-q -O-`, `-so f` -> `-s -o f`),
+ * so the clients' parsers see one option per word. `withArg` are the letters taking a value.
+ */
+export function splitShortOptions(argv: readonly string[], withArg: string): string[] {
+  const out: string[] = [argv[0] ?? ''];
+  for (let i = 1; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (a === '--') {
+      out.push(...argv.slice(i));
+      break;
+    }
+    if (!/^-[A-Za-z]{2,}/.test(a) || a === '-nv' || a.startsWith('-n')) {
+      out.push(a);
+      continue;
+    }
+    for (let k = 1; k < a.length; k++) {
+      const f = a[k] as string;
+      if (withArg.includes(f)) {
+        out.push(`-${f}${a.slice(k + 1)}`);
+        break;
+      }
+      out.push(`-${f}`);
+    }
+  }
+  return out;
+}
+
+/**
+ * What a terminal shows when a client writes its stdout and its stderr to it: wget's body comes
+ * after the "Saving to" lines and before the progress dots; curl's between the meter's updates.
+ */
+function interleave(name: 'wget' | 'curl', body: Uint8Array, stderr: string): Array<{ out: boolean; bytes: Uint8Array }> {
+  if (body.length === 0) return [{ out: false, bytes: bytes(stderr) }];
+  let at = -1;
+  if (name === 'wget') {
+    const saving = stderr.indexOf('\nSaving to: ');
+    if (saving >= 0) {
+      const blank = stderr.indexOf('\n\n', saving + 1);
+      if (blank >= 0) at = blank + 2;
+    }
+  } else {
+    const meterEnd = stderr.indexOf('\n', stderr.indexOf('\r'));
+    const lastCr = meterEnd >= 0 ? stderr.lastIndexOf('\r', meterEnd) : -1;
+    if (lastCr > 0) at = lastCr;
+  }
+  if (at < 0) return [{ out: true, bytes: body }, { out: false, bytes: bytes(stderr) }];
+  return [
+    { out: false, bytes: bytes(stderr.slice(0, at)) },
+    { out: true, bytes: body },
+    { out: false, bytes: bytes(stderr.slice(at)) },
+  ];
+}
+
 function clientProgram(name: 'wget' | 'curl'): Program {
   return (p) => {
     const s = servicesOf(p);
@@ -280,8 +334,13 @@ function clientProgram(name: 'wget' | 'curl'): Program {
       p.done(127);
       return;
     }
-    run(s.host, p.argv, (r) => {
-      clientOutput(p, r);
+    const argv = splitShortOptions(p.argv, name === 'wget' ? 'OotTaPUeiwQlARDIXB' : 'oHXdueAmrTwYy');
+    run(s.host, argv, (r) => {
+      const body = typeof r.stdout === 'string' ? bytes(r.stdout) : r.stdout;
+      for (const part of interleave(name, body, r.stderr)) {
+        if (part.bytes.length > 0) (part.out ? p.stdout : p.stderr)(part.bytes);
+      }
+      for (const f of r.files ?? []) p.shell.fs.write(p.shell.resolve(f.name), f.data);
       p.done(r.exitCode);
     });
   };

@@ -17,5 +17,6 @@ export {
   formatTranscriptStep,
   parseServerCounts,
   runCommand,
+  splitShortOptions,
 } from './console.ts';
 export type { CommandResult, ShellContextOptions } from './console.ts';

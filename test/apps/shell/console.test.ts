@@ -4,6 +4,7 @@ import { ipv4FromString } from '../../../src/wire/index.ts';
 import {
   BUILTIN_COUNT_SCRIPT,
   ShellContext,
+  splitShortOptions,
   formatTranscriptStep,
   parseServerCounts,
   runCommand,
@@ -250,5 +251,42 @@ describe('console: count_server_replies.sh with a scripted wget', () => {
     const text = run(true);
     expect(model.output).toBe('     43 replies received from server 1\n     43 replies received from server 2\n     14 replies received from server 3\n');
     expect(model).toEqual(text);
+  });
+
+});
+
+describe('console: client programs on a terminal', () => {
+  it('splits clustered short options as getopt does before the client parses them', () => {
+    expect(splitShortOptions(['wget', '-qO-', 'http://x/'], 'O')).toEqual(['wget', '-q', '-O-', 'http://x/']);
+    expect(splitShortOptions(['curl', '-sSo', 'f', '-nv', '--silent'], 'o')).toEqual(['curl', '-s', '-S', '-o', 'f', '-nv', '--silent']);
+    expect(splitShortOptions(['wget', '-nv', '-O', '-'], 'O')).toEqual(['wget', '-nv', '-O', '-']);
+  });
+
+  it("shows wget's body after its Saving-to lines, as a terminal does", () => {
+    const seen: string[][] = [];
+    const { run } = lab({
+      clients: {
+        wget: (host, argv, done) => {
+          seen.push([...argv]);
+          host.scheduler.after(1e6, () =>
+            done({ stdout: 'BODY\n', stderr: '--t--  http://10.0.0.1/\nSaving to: X\n\n     0K  100%\n\nfinal\n\n', exitCode: 0, files: [{ name: 'saved.html', data: new TextEncoder().encode('S') }] }),
+          );
+        },
+      },
+    });
+    const r = run('client1', 'wget -qO- http://10.0.0.1/');
+    expect(seen).toEqual([['wget', '-q', '-O-', 'http://10.0.0.1/']]);
+    expect(r.output).toBe('--t--  http://10.0.0.1/\nSaving to: X\n\nBODY\n     0K  100%\n\nfinal\n\n');
+    expect(r.stdout).toBe('BODY\n');
+    expect(run('client1', 'cat saved.html').output).toBe('S');
+  });
+
+  it("puts curl's body between the progress meter's updates", () => {
+    const { run } = lab({
+      clients: {
+        curl: (_h, _argv, done) => done({ stdout: 'BODY\n', stderr: 'head\n\r  0 first\r100 last\n', exitCode: 0 }),
+      },
+    });
+    expect(run('client1', 'curl http://10.0.0.1/').output).toBe('head\n\r  0 firstBODY\n\r100 last\n');
   });
 });
