@@ -33,8 +33,7 @@ export const multiportExtension: MatchExtension<MultiportMatch> = {
   ],
   init: () => ({ kind: 'multiport', dir: 'ports', ports: [], invert: false, protoName: '' }),
   parse(m, o, arg, invert, flags, ctx): void {
-    if (flags.size > 0) throw paramError('multiport can only have one option');
-    checkOptionOnce('multiport', o, invert, flags);
+    checkOptionOnce('multiport', o, invert, flags, multiportExtension.options);
     const p = ctx.protocol;
     if (p?.invert) throw paramError('multiport only works with TCP, UDP, UDPLITE, SCTP and DCCP');
     const pname = p && p.num !== 0 ? protocolName(p.num) : undefined;
@@ -63,7 +62,7 @@ export const multiportExtension: MatchExtension<MultiportMatch> = {
     }
   },
   finalCheck(_m, flags): void {
-    if (flags.size === 0) throw paramError('multiport expects an option');
+    if (flags.size === 0) throw paramError('no ports specified');
   },
   save(m): string {
     const list = m.ports.map((r) => (r.min === r.max ? `${r.min}` : `${r.min}:${r.max}`)).join(',');

@@ -66,10 +66,24 @@ export interface TargetExtension<T extends Target = Target> {
   validIn: { tables: readonly TableName[]; hooks: readonly string[] } | null;
 }
 
-/** x6-style checks the option framework does before the extension sees the value. */
-export function checkOptionOnce(ext: string, opt: OptionDef, invert: boolean, flags: OptionFlags): void {
+/**
+ * x6-style checks the option framework (xtoptions.c) does before the extension sees the value.
+ * `exclusive`: the extension's options are mutually exclusive (.excl = all of them); the other
+ * option is named by the first table entry with its id, as xtables_option_lookup finds it.
+ */
+export function checkOptionOnce(
+  ext: string,
+  opt: OptionDef,
+  invert: boolean,
+  flags: OptionFlags,
+  exclusive?: readonly OptionDef[],
+): void {
   if (flags.has(opt.id)) throw paramError(`${ext}: option "--${opt.name}" can only be used once.\n`);
   if (invert && !opt.invertible) throw paramError(`${ext}: option "--${opt.name}" cannot be inverted.\n`);
+  if (exclusive) {
+    const other = exclusive.find((d) => d.id !== opt.id && flags.has(d.id));
+    if (other) throw paramError(`${ext}: option "--${opt.name}" cannot be used together with "--${other.name}".\n`);
+  }
   flags.add(opt.id);
 }
 
