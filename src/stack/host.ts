@@ -143,6 +143,8 @@ function newStats(): HostStats {
 }
 
 const ACCEPT: HookVerdict = { kind: 'ACCEPT' };
+/** Shared by packets on a host without netfilter: only netfilter ever adds notes. */
+const NO_NOTES: string[] = [];
 const LOOPBACK = 'lo';
 const DEFAULT_TTL = 64;
 /** ICMP error types (icmp_pointers[].error): never answered with another ICMP error. */
@@ -483,7 +485,7 @@ export class Host {
     }
     this.stats.ipOutRequests++;
     const pkt = frame.subarray(ETHERNET_HEADER_LEN);
-    const notes: string[] = [];
+    const notes: string[] = this.filter === null ? NO_NOTES : [];
 
     const outName = local ? LOOPBACK : (route as Route).iface;
     const v = this.hook('OUTPUT', pkt, null, outName, notes);
@@ -579,7 +581,7 @@ export class Host {
   receiveFrame(iface: Interface, frame: Uint8Array): void {
     const outer = this.inRx;
     this.inRx = true;
-    const notes: string[] = [];
+    const notes: string[] = this.filter === null ? NO_NOTES : [];
     try {
       this.processFrame(iface, frame, notes);
     } finally {
