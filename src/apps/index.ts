@@ -34,4 +34,4 @@ export { HttpClientConnection } from './http-client.ts';
 export type { HttpClientEvent, HttpResponseInfo } from './http-client.ts';
 export { parseHttpUrl, imfDate, isoLocalDate, civilFromEpoch } from './http-common.ts';
 export type { AppEnv, ProgramResult, HttpUrl } from './http-common.ts';
-export { appEnvOf, wgetProgram, curlProgram, linksSession, networkClients, parseWgetArgs, parseCurlArgs } from './programs.ts';
+export { appEnvOf, wgetProgram, curlProgram, linksSession, linksDumpProgram, networkClients, parseWgetArgs, parseCurlArgs } from './programs.ts';

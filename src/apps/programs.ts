@@ -69,15 +69,19 @@ export const wgetProgram: ClientProgram = (host, argv, done) => {
   }
   const env = appEnvOf(host);
   const chunks: Uint8Array[] = [];
+  const files: Array<{ name: string; data: Uint8Array }> = [];
   let stderr = '';
   let exitCode = 0;
   const step = (i: number): void => {
     if (i >= p.ok.urls.length) {
-      done({ stdout: concat(chunks), stderr, exitCode });
+      const r: ClientResult = { stdout: concat(chunks), stderr, exitCode };
+      if (files.length > 0) r.files = files;
+      done(r);
       return;
     }
     runWget(env, { ...p.ok.opts, url: p.ok.urls[i]! }, (r: WgetResult) => {
       chunks.push(r.stdoutBytes);
+      if (r.savedFile !== undefined) files.push(r.savedFile);
       stderr += r.stderr;
       if (r.exitCode !== 0) exitCode = r.exitCode;
       step(i + 1);
@@ -88,8 +92,8 @@ export const wgetProgram: ClientProgram = (host, argv, done) => {
 
 const CURL_HINT = "curl: try 'curl --help' or 'curl --manual' for more information\n";
 
-export function parseCurlArgs(argv: readonly string[]): Parsed<CurlOptions & { discard: boolean }> {
-  const o: CurlOptions & { discard: boolean } = { urls: [], discard: false };
+export function parseCurlArgs(argv: readonly string[]): Parsed<CurlOptions & { discard: boolean; outFile?: string }> {
+  const o: CurlOptions & { discard: boolean; outFile?: string } = { urls: [], discard: false };
   const headers: string[] = [];
   for (let i = 1; i < argv.length; i++) {
     const a = argv[i]!;
@@ -103,7 +107,7 @@ export function parseCurlArgs(argv: readonly string[]): Parsed<CurlOptions & { d
       if (v === undefined) return { usage: `curl: option ${a}: requires parameter\n${CURL_HINT}`, exitCode: 2 };
       if (a === '-H' || a === '--header') headers.push(v);
       else if (v === '/dev/null') o.discard = true;
-      else return { usage: `curl: option ${a}: lbsim hosts have no file system to write ${JSON.stringify(v)} to\n${CURL_HINT}`, exitCode: 2 };
+      else o.outFile = v;
     } else if (/^-[sSiIf]+$/.test(a)) {
       for (const c of a.slice(1)) {
         if (c === 's') o.silent = true;
@@ -128,13 +132,19 @@ export const curlProgram: ClientProgram = (host, argv, done) => {
     host.scheduler.after(0, () => done({ stdout: '', stderr: p.usage, exitCode: p.exitCode }));
     return;
   }
-  const { discard, ...opts } = p.ok;
-  runCurl(appEnvOf(host), opts, (r) => done({ stdout: discard ? new Uint8Array(0) : r.stdoutBytes, stderr: r.stderr, exitCode: r.exitCode }));
+  const { discard, outFile, ...opts } = p.ok;
+  runCurl(appEnvOf(host), opts, (r) => {
+    const toFile = outFile !== undefined;
+    const res: ClientResult = { stdout: discard || toFile ? new Uint8Array(0) : r.stdoutBytes, stderr: r.stderr, exitCode: r.exitCode };
+    if (toFile) res.files = [{ name: outFile, data: r.stdoutBytes }];
+    done(res);
+  });
 };
 
 /** A host's Links: load / reload / close over one persistent connection. */
 export function linksSession(host: Host, options: LinksOptions = {}): BrowserSession {
-  const browser = new LinksBrowser(appEnvOf(host), options);
+  // The interactive browser names its text terminal in the User-Agent (`; text)`).
+  const browser = new LinksBrowser(appEnvOf(host), { mode: 'text', ...options });
   const result = (r: { stdout: string; stderr: string; exitCode: number }): ClientResult => ({
     stdout: r.stdout,
     stderr: r.stderr,
@@ -150,9 +160,20 @@ export function linksSession(host: Host, options: LinksOptions = {}): BrowserSes
   };
 }
 
+/** `links -dump URL`: a one-shot Links process (its own connection, closed as it exits). */
+export function linksDumpProgram(host: Host, url: string, done: (r: ClientResult) => void, options: LinksOptions = {}): void {
+  const browser = new LinksBrowser(appEnvOf(host), { ...options, mode: 'dump' });
+  browser.dump(url, (r) => done({ stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode }));
+}
+
 /** The shell's NetworkClients, backed by these programs. */
 export function networkClients(links: LinksOptions = {}): NetworkClients {
-  return { wget: wgetProgram, curl: curlProgram, browser: (host) => linksSession(host, links) };
+  return {
+    wget: wgetProgram,
+    curl: curlProgram,
+    browser: (host) => linksSession(host, links),
+    linksDump: (host, url, done) => linksDumpProgram(host, url, done, links),
+  };
 }
 
 function concat(chunks: Uint8Array[]): Uint8Array {
