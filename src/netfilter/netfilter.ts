@@ -190,7 +190,7 @@ export class Netfilter {
         if (v.kind !== 'ACCEPT') return v;
         // __nf_conntrack_confirm: the entry joins the table once its first packet made it through.
         if (ct.conn && !ct.conn.confirmed && ct.info !== 'RELATED' && ct.info !== 'RELATED_REPLY') {
-          this.conntrack.confirm(ct.conn);
+          if (!this.conntrack.confirm(ct.conn)) return DROP;
         }
         return ACCEPT;
       }

@@ -142,9 +142,13 @@ export class ConntrackTable {
     return this.bySource.get(sourceKey(t)) ?? [];
   }
 
-  /** __nf_conntrack_confirm: insert a new entry under both tuples. */
-  confirm(conn: Conn): void {
-    if (conn.confirmed) return;
+  /**
+   * __nf_conntrack_confirm: insert a new entry under both tuples. False when a live entry already
+   * holds one of them (a NAT range with no free port left): the kernel then drops the packet.
+   */
+  confirm(conn: Conn): boolean {
+    if (conn.confirmed) return true;
+    if (this.find(conn.original) || this.find(conn.reply)) return false;
     conn.confirmed = true;
     conn.seq = this.nextSeq++;
     conn.bucket = this.bucketOf(conn.original);
@@ -157,6 +161,7 @@ export class ConntrackTable {
       else this.bySource.set(k, [conn]);
     }
     this.conns.add(conn);
+    return true;
   }
 
   remove(conn: Conn): void {

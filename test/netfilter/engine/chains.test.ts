@@ -133,3 +133,20 @@ describe('conntrack activation', () => {
     expect(nf.exec(['conntrack', '-C']).stdout).toBe('1\n');
   });
 });
+
+describe('SNAT to a port range', () => {
+  it('maps into the range, never reuses a taken port, and drops when the range is full', () => {
+    const { nf } = makeSwitch('nat', '10.0.1.1', '10.0.2.1');
+    run(nf, 'iptables -t nat -A POSTROUTING -o eth1 -p tcp -j SNAT --to-source 10.0.2.1:2000-2001');
+    const ports: number[] = [];
+    for (let i = 0; i < 2; i++) {
+      const t = forward(nf, syn('10.0.1.2', 40000 + i, '10.0.2.2'), 'eth0', 'eth1');
+      expect(t.verdict.kind).toBe('ACCEPT');
+      expect(ipv4ToString(readIpv4(t.pkt, 12))).toBe('10.0.2.1');
+      ports.push(readU16(t.pkt, 20));
+    }
+    expect(ports.sort()).toEqual([2000, 2001]);
+    expect(forward(nf, syn('10.0.1.2', 40002, '10.0.2.2'), 'eth0', 'eth1').verdict.kind).toBe('DROP');
+    expect(nf.exec(['conntrack', '-C']).stdout).toBe('2\n');
+  });
+});
