@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
+  allocBytes,
+  copyBytes,
+  encodeIcmp,
+  encodeIpv4,
+  encodeTcp,
+  encodeUdp,
   buildArpReply,
   buildArpRequest,
   buildEthIpv4,
@@ -83,6 +89,38 @@ describe('frame builders', () => {
     expect(new Ipv4Packet(i, 14).flags).toBe(0);
     expect(new Ipv4Packet(i, 14).verifyChecksum()).toBe(true);
     expect(new IcmpPacket(i, 34, i.length - 34).verifyChecksum()).toBe(true);
+  });
+  it('encode bare segments and packets that match the frame builders', () => {
+    const ip = { src: CLIENT_IP, dst: VIP_IP, ident: 0x10a3, ttl: 64 };
+    const tcp = {
+      srcPort: 44656,
+      dstPort: 80,
+      seq: 105850268,
+      ack: 0,
+      flags: TCP_SYN,
+      window: 64240,
+      urgentPtr: 0,
+      options: [...SYN_OPTIONS],
+    };
+    const seg = encodeTcp(tcp, CLIENT_IP, VIP_IP);
+    expect(seg).toEqual(SYN_FRAME.subarray(34));
+    expect(encodeIpv4(ip, IP_PROTO_TCP, seg)).toEqual(SYN_FRAME.subarray(14));
+    const u = encodeUdp({ srcPort: 1, dstPort: 2, payload: fromHex('aa') }, CLIENT_IP, VIP_IP);
+    expect(new UdpPacket(u).verifyChecksum(CLIENT_IP, VIP_IP)).toBe(true);
+    const i = encodeIcmp({ kind: 'echoRequest', ident: 1, seq: 2, data: new Uint8Array(56) });
+    expect(i.length).toBe(64);
+    expect(new IcmpPacket(i).verifyChecksum()).toBe(true);
+  });
+  it('allocate frames zero-filled and independent of each other', () => {
+    const a = allocBytes(100);
+    const b = allocBytes(100);
+    expect(a.every((x) => x === 0)).toBe(true);
+    a.fill(1);
+    expect(b.every((x) => x === 0)).toBe(true);
+    const big = allocBytes(5000);
+    expect(big.length).toBe(5000);
+    const c = copyBytes(SYN_FRAME, 14, 34);
+    expect(c).toEqual(SYN_FRAME.subarray(14, 34));
   });
   it('wrap an already-built transport payload', () => {
     const seg = SYN_FRAME.subarray(34);

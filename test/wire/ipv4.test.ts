@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { uniformInt } from 'pure-rand/distribution/uniformInt';
+import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import {
+  buildEthIpv4Tcp,
+  buildEthIpv4Udp,
+  TcpPacket,
+  UdpPacket,
   emitIpv4,
   fromHex,
   IP_PROTO_TCP,
@@ -129,5 +135,46 @@ describe('IPv4', () => {
     const full = b.slice();
     new Ipv4Packet(full).fillChecksum();
     expect(b).toEqual(full);
+  });
+});
+
+describe('NAT setters (RFC 1624) == full recompute, seeded property test', () => {
+  it('10,000 random TCP/UDP packets: rewrite addresses, ports and TTL', () => {
+    const rng = xoroshiro128plus(1319625000);
+    const r = (max: number): number => uniformInt(rng, 0, max);
+    for (let n = 0; n < 10_000; n++) {
+      const ip = { src: r(0xffffffff), dst: r(0xffffffff), ident: r(0xffff), ttl: 1 + r(254), tos: r(255) };
+      const payload = new Uint8Array(r(40)).map(() => r(255));
+      const udp = n % 3 === 0;
+      const frame = udp
+        ? buildEthIpv4Udp(1, 2, ip, { srcPort: r(0xffff), dstPort: r(0xffff), payload })
+        : buildEthIpv4Tcp(1, 2, ip, {
+            srcPort: r(0xffff),
+            dstPort: r(0xffff),
+            seq: r(0xffffffff),
+            ack: r(0xffffffff),
+            flags: r(0xff),
+            window: r(0xffff),
+            urgentPtr: 0,
+            options: n % 2 ? [{ kind: 'timestamps', tsVal: r(0xffffffff), tsEcr: r(0xffffffff) }] : [],
+            payload,
+          });
+      const pkt = frame.subarray(14);
+      const p = new Ipv4Packet(pkt);
+      const newAddr = n % 5 === 0 ? 0 : n % 7 === 0 ? 0xffffffff : r(0xffffffff);
+      if (n % 2) p.setSrcWithChecksumUpdate(newAddr);
+      else p.setDstWithChecksumUpdate(newAddr);
+      if (n % 4 === 0) p.setSrcPortWithChecksumUpdate(r(0xffff));
+      if (n % 4 === 1) p.setDstPortWithChecksumUpdate(r(0xffff));
+      if (n % 3 === 1 && p.ttl > 0) p.decrementTtl();
+      const incr = pkt.slice();
+      p.fillChecksum();
+      const segLen = p.payloadLen;
+      if (udp) new UdpPacket(pkt, 20).fillChecksum(p.src, p.dst);
+      else new TcpPacket(pkt, 20, segLen).fillChecksum(p.src, p.dst);
+      if (incr.some((b, i) => b !== pkt[i])) {
+        throw new Error(`case ${n}: incremental update differs from full recompute`);
+      }
+    }
   });
 });

@@ -14,6 +14,7 @@ import {
   buildEthIpv4Udp,
   isWireError,
   summarizeFrame,
+  summarizeIpv4,
   TCP_ACK,
   TCP_CWR,
   TCP_ECE,
@@ -177,6 +178,12 @@ describe('pretty printer on crafted frames', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+  it('prints bare IPv4 packets (no link header) the same way', () => {
+    expect(summarizeIpv4(SYN_FRAME.subarray(14))).toBe(
+      'IP 10.0.0.10.44656 > 10.0.0.1.80: Flags [S], seq 105850268, win 64240, options [mss 1460,sackOK,TS val 3442824986 ecr 0,nop,wscale 7], length 0',
+    );
+    expect(summarizeIpv4(SYN_FRAME.subarray(14, 30))).toBe('IP [malformed IPv4: truncated at 0: IPv4 header needs 20 bytes, have 16]');
   });
   it('prints non-IP ethertypes with their link header', () => {
     expect(summarizeFrame(buildEthFrame(MA, MB, 0x88b5, new Uint8Array(46)))).toBe(
