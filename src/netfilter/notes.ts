@@ -55,6 +55,8 @@ export function describeRuleMatches(rule: Rule): string {
 }
 
 const TCP_FLAG_NAMES: readonly [number, string][] = [
+  [0x80, 'CWR'],
+  [0x40, 'ECE'],
   [0x20, 'URG'],
   [0x10, 'ACK'],
   [0x08, 'PSH'],
@@ -79,7 +81,9 @@ export function logLine(t: Extract<Target, { kind: 'LOG' }>, hook: string, info:
     case 6: {
       s += `PROTO=TCP SPT=${info.sport} DPT=${info.dport} `;
       if (!info.fragment && pkt.length >= l4 + 20) {
-        s += `WINDOW=${readU16(pkt, l4 + TcpField.WINDOW)} RES=0x${hex2(pkt[l4 + TcpField.FLAGS]! & 0x0f)} `;
+        // RES is the four reserved bits as (flag word & 0x0f000000) >> 22, in lower-case hex.
+        const res = (pkt[l4 + TcpField.FLAGS]! & 0x0f) << 2;
+        s += `WINDOW=${readU16(pkt, l4 + TcpField.WINDOW)} RES=0x${res.toString(16).padStart(2, '0')} `;
         for (const [bit, name] of TCP_FLAG_NAMES) if (info.tcpFlags & bit) s += `${name} `;
         s += `URGP=${readU16(pkt, l4 + TcpField.URGENT)} `;
       }
