@@ -11,7 +11,6 @@ import { ARP_REPLY, ARP_REQUEST, parseArp } from './arp.ts';
 import { readU16 } from './bytes.ts';
 import { isWireError, type WireError } from './errors.ts';
 import { ETHERNET_HEADER_LEN, ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_VLAN, parseEthernet } from './ethernet.ts';
-import { httpFirstLine } from './http.ts';
 import {
   ICMP_ADMIN_PROHIBITED,
   ICMP_FRAG_NEEDED,
@@ -229,12 +228,60 @@ function summarizeTcp(buf: Uint8Array, ip: Ipv4Repr, off: number, len: number, o
   if (r.flags & 0x20) s += `, urg ${r.urgentPtr}`;
   if (r.options.length > 0) s += `, options [${formatTcpOptions(r.options, sackBase)}]`;
   s += `, length ${dataLen}`;
-  if (dataLen > 0 && r.payload !== undefined && isHttpPort(r.srcPort, r.dstPort)) {
-    const line = httpFirstLine(r.payload);
-    s += line === undefined ? ': HTTP' : `: HTTP: ${line}`;
-  }
+  if (dataLen > 0 && r.payload !== undefined && isHttpPort(r.srcPort, r.dstPort)) s += httpSuffix(r.payload);
   if (opts.checksums && !new TcpPacket(buf, off, len).verifyChecksum(ip.src, ip.dst)) s += ' [bad tcp cksum]';
   return s;
+}
+
+// print-http.c's request methods; txtproto_print compares the first token case-insensitively.
+const HTTP_METHODS = new Set(
+  ('GET PUT COPY HEAD LOCK MOVE POLL POST BCOPY BMOVE MKCOL TRACE LABEL MERGE DELETE SEARCH UNLOCK REPORT ' +
+    'UPDATE NOTIFY BDELETE CONNECT OPTIONS CHECKIN PROPFIND CHECKOUT CCM_POST SUBSCRIBE PROPPATCH BPROPFIND ' +
+    'BPROPPATCH UNCHECKOUT MKACTIVITY MKWORKSPACE UNSUBSCRIBE RPC_CONNECT VERSION-CONTROL BASELINE-CONTROL').split(' '),
+);
+
+/** Printable ASCII token at i (up to a space, tab, CR or LF); [token, index after it] or undefined. */
+function fetchToken(p: Uint8Array, i: number): [string, number] | undefined {
+  let tok = '';
+  for (; i < p.length; i++) {
+    const c = p[i]!;
+    if (c === 0x20 || c === 0x09 || c === 0x0d || c === 0x0a) break;
+    if (c < 0x21 || c > 0x7e) return undefined;
+    tok += String.fromCharCode(c);
+  }
+  if (tok === '') return undefined;
+  while (i < p.length && (p[i] === 0x20 || p[i] === 0x09)) i++;
+  return [tok, i];
+}
+
+/**
+ * What tcpdump's txtproto_print appends for HTTP: ": HTTP", plus ": <first line>" when the data
+ * starts with a request method or its second token is a 3-digit status; " [|http]" marks a first
+ * line with no end in this segment.
+ */
+function httpSuffix(p: Uint8Array): string {
+  const t1 = fetchToken(p, 0);
+  let show = false;
+  if (t1 !== undefined) {
+    if (HTTP_METHODS.has(t1[0].toUpperCase())) show = true;
+    else {
+      const t2 = fetchToken(p, t1[1]);
+      if (t2 !== undefined && /^\d{3}$/.test(t2[0])) show = true;
+    }
+  }
+  if (!show) return ': HTTP';
+  let line = '';
+  for (let i = 0; i < p.length; i++) {
+    const c = p[i]!;
+    if (c === 0x0a) return `: HTTP: ${line}`;
+    if (c === 0x0d) {
+      if (i + 1 >= p.length || p[i + 1] !== 0x0a) return ': HTTP';
+      return `: HTTP: ${line}`;
+    }
+    if ((c < 0x20 || c > 0x7e) && c !== 0x09) return ': HTTP';
+    line += String.fromCharCode(c);
+  }
+  return `: HTTP: ${line} [|http]`;
 }
 
 function isHttpPort(a: number, b: number): boolean {

@@ -84,11 +84,14 @@ function craftedFrames(): Uint8Array[] {
   out.push(buildEthIpv4Tcp(MA, MB, IP, tcp({ flags: 0 })));
   out.push(buildEthIpv4Tcp(MA, MB, IP, tcp({ srcPort: 80, payload: new TextEncoder().encode('<html>hello</html>\n') })));
   out.push(buildEthIpv4Tcp(MA, MB, IP, tcp({ dstPort: 8080, payload: new TextEncoder().encode('POST /x HTTP/1.0\r\n\r\n') })));
+  out.push(buildEthIpv4Tcp(MA, MB, IP, tcp({ dstPort: 80, payload: new TextEncoder().encode('get /partial') })));
+  out.push(buildEthIpv4Tcp(MA, MB, IP, tcp({ srcPort: 80, payload: new TextEncoder().encode('RTSP/1.0 404 Gone\nx') })));
+  out.push(buildEthIpv4Tcp(MA, MB, IP, tcp({ srcPort: 80, payload: new TextEncoder().encode('FOO / HTTP/1.1\r\n') })));
   out.push(buildEthIpv4Udp(MA, MB, IP, { srcPort: 40000, dstPort: 5000, payload: new Uint8Array(7) }));
   out.push(buildEthIpv4Icmp(MA, MB, IP, { kind: 'echoRequest', ident: 0x1234, seq: 1, data: new Uint8Array(56) }));
   out.push(buildEthIpv4Icmp(MB, MA, { ...IP, src: B, dst: A }, { kind: 'echoReply', ident: 0x1234, seq: 1, data: new Uint8Array(56) }));
   const quotedTcp = out[0]!.subarray(14);
-  const quotedUdp = out[8]!.subarray(14);
+  const quotedUdp = out[11]!.subarray(14);
   for (let code = 0; code <= 16; code++) {
     out.push(
       buildEthIpv4Icmp(MB, MA, { ...IP, src: B, dst: A }, {
@@ -121,6 +124,9 @@ const CRAFTED_GOLDEN = [
   'IP 10.0.0.10.40000 > 10.0.0.1.5000: Flags [none], win 100, length 0',
   'IP 10.0.0.10.80 > 10.0.0.1.5000: Flags [.], seq 1000:1019, ack 2000, win 100, length 19: HTTP',
   'IP 10.0.0.10.40000 > 10.0.0.1.8080: Flags [.], seq 1000:1020, ack 2000, win 100, length 20: HTTP: POST /x HTTP/1.0',
+  'IP 10.0.0.10.40000 > 10.0.0.1.80: Flags [.], seq 1000:1012, ack 2000, win 100, length 12: HTTP: get /partial [|http]',
+  'IP 10.0.0.10.80 > 10.0.0.1.5000: Flags [.], seq 1000:1019, ack 2000, win 100, length 19: HTTP: RTSP/1.0 404 Gone',
+  'IP 10.0.0.10.80 > 10.0.0.1.5000: Flags [.], seq 1000:1016, ack 2000, win 100, length 16: HTTP',
   'IP 10.0.0.10.40000 > 10.0.0.1.5000: UDP, length 7',
   'IP 10.0.0.10 > 10.0.0.1: ICMP echo request, id 4660, seq 1, length 64',
   'IP 10.0.0.1 > 10.0.0.10: ICMP echo reply, id 4660, seq 1, length 64',
