@@ -1,6 +1,5 @@
 import type { PacketInfo, PortRange, TcpUdpMatch } from '../model.ts';
 import type { MatchExtension, OptionDef, OptionFlags, ParseContext } from '../rules/extension.ts';
-import { checkOptionOnce } from '../rules/extension.ts';
 import { paramError, parsePortRange, portText } from '../rules/xtables.ts';
 
 function portIn(r: PortRange, port: number, invert: boolean): boolean {
@@ -32,7 +31,8 @@ const TCP_FLAG_NAMES: readonly [string, number][] = [
 
 function parseTcpFlags(text: string): number {
   let v = 0;
-  for (const name of text.split(',')) {
+  // strtok: empty words between commas are skipped
+  for (const name of text.split(',').filter((w) => w !== '')) {
     const f = TCP_FLAG_NAMES.find(([n]) => n === name.toUpperCase());
     if (!f) throw paramError(`Unknown TCP flag \`${name}'`);
     v |= f[1];
@@ -86,8 +86,14 @@ function makeTcpUdp(kind: 'tcp' | 'udp'): MatchExtension<TcpUdpMatch> {
     init(): TcpUdpMatch {
       return { kind, sport: null, sportInvert: false, dport: null, dportInvert: false, tcpFlags: null };
     },
+    // libxt_tcp/libxt_udp are old-style parsers with their own "only one" messages
     parse(m, o, arg, invert, flags: OptionFlags, ctx: ParseContext): void {
-      checkOptionOnce(kind, o, invert, flags);
+      if (flags.has(o.id)) {
+        if (o.id === 'sport') throw paramError("Only one `--source-port' allowed");
+        if (o.id === 'dport') throw paramError("Only one `--destination-port' allowed");
+        throw paramError("Only one of `--syn' or `--tcp-flags'  allowed");
+      }
+      flags.add(o.id);
       if (o.id === 'sport') {
         m.sport = parsePortRange(arg, kind);
         m.sportInvert = invert;
@@ -98,7 +104,7 @@ function makeTcpUdp(kind: 'tcp' | 'udp'): MatchExtension<TcpUdpMatch> {
         m.tcpFlags = { mask: 0x17, comp: 0x02, invert };
       } else {
         const comp = ctx.takeNextArg();
-        if (comp === undefined) throw paramError('--tcp-flags requires two args.');
+        if (comp === undefined || comp.startsWith('-') || comp.startsWith('!')) throw paramError('--tcp-flags requires two args.');
         m.tcpFlags = { mask: parseTcpFlags(arg), comp: parseTcpFlags(comp), invert };
       }
     },

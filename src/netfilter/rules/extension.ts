@@ -22,7 +22,7 @@ export interface ParseContext {
   backend: Backend;
   /** Warnings for stderr (the --every without --packet exception). */
   warnings: string[];
-  /** The argv word after the current option's argument (`--tcp-flags MASK COMP`), consumed. */
+  /** The argv word after the current option's argument (`--tcp-flags MASK COMP`), consumed; undefined if it looks like an option. */
   takeNextArg(): string | undefined;
 }
 

@@ -226,8 +226,10 @@ export function parseIptablesArgs(argv: readonly string[], backend: Backend): Pa
     backend,
     warnings: out.warnings,
     takeNextArg(): string | undefined {
-      if (i < argv.length) return argv[i++];
-      return undefined;
+      const w = argv[i];
+      if (w === undefined || w.startsWith('-') || w.startsWith('!')) return undefined;
+      i++;
+      return w;
     },
   };
 

@@ -1,8 +1,7 @@
 import type { Target } from '../model.ts';
 import type { TargetExtension } from '../rules/extension.ts';
-import { checkOptionOnce, protoHasPorts } from '../rules/extension.ts';
-import { paramError } from '../rules/xtables.ts';
-import { NEED_PORTS, parseDashPorts, portRangeText } from './nat-range.ts';
+import { checkOptionOnce } from '../rules/extension.ts';
+import { parseNatPorts, portRangeText } from './nat-range.ts';
 
 export type RedirectTarget = Extract<Target, { kind: 'REDIRECT' }>;
 
@@ -17,8 +16,7 @@ export const redirectExtension: TargetExtension<RedirectTarget> = {
   parse(t, o, arg, invert, flags, ctx): void {
     checkOptionOnce('REDIRECT', o, invert, flags);
     if (o.id === 'to-ports') {
-      if (!protoHasPorts(ctx.protocol)) throw paramError(NEED_PORTS);
-      t.ports = parseDashPorts(arg, () => `REDIRECT: Bad value for "--to-ports" option: "${arg}"`);
+      t.ports = parseNatPorts(arg, ctx.protocol);
     } else t.random = true;
   },
   finalCheck(): void {},

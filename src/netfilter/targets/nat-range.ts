@@ -1,6 +1,6 @@
 import type { NatRange, PortRange, ProtoSpec } from '../model.ts';
 import { protoHasPorts } from '../rules/extension.ts';
-import { ipToString, numericToIpaddr, paramError, strtoui } from '../rules/xtables.ts';
+import { ipToString, paramError, strtoui } from '../rules/xtables.ts';
 
 const NEED_PORTS = 'Need TCP, UDP, SCTP or DCCP with port specification';
 
@@ -10,8 +10,7 @@ export function parseNatRange(arg: string, proto: ProtoSpec | null): NatRange {
   const colon = arg.indexOf(':');
   let ipPart = arg;
   if (colon >= 0) {
-    if (!protoHasPorts(proto)) throw paramError(NEED_PORTS);
-    const ports = parseDashPorts(arg.slice(colon + 1), (p) => `Port \`${p}' not valid\n`);
+    const ports = parseNatPorts(arg.slice(colon + 1), proto);
     range.protoSpecified = true;
     range.minPort = ports.min;
     range.maxPort = ports.max;
@@ -20,12 +19,12 @@ export function parseNatRange(arg: string, proto: ProtoSpec | null): NatRange {
   }
   const dash = ipPart.indexOf('-');
   const first = dash >= 0 ? ipPart.slice(0, dash) : ipPart;
-  const min = first.split('.').length === 4 ? numericToIpaddr(first) : undefined;
+  const min = inetPton(first);
   if (min === undefined) throw paramError(`Bad IP address "${first}"`);
   let max = min;
   if (dash >= 0) {
     const second = ipPart.slice(dash + 1);
-    const m = second.split('.').length === 4 ? numericToIpaddr(second) : undefined;
+    const m = inetPton(second);
     if (m === undefined) throw paramError(`Bad IP address "${second}"`);
     max = m;
   }
@@ -35,7 +34,41 @@ export function parseNatRange(arg: string, proto: ProtoSpec | null): NatRange {
   return range;
 }
 
-/** `p` or `p-q` (MASQUERADE/REDIRECT --to-ports, and the port part of a NAT range). */
+/** glibc inet_pton(AF_INET): exactly four decimal parts 0..255, no leading zeros. */
+export function inetPton(text: string): number | undefined {
+  const parts = text.split('.');
+  if (parts.length !== 4) return undefined;
+  let v = 0;
+  for (const p of parts) {
+    if (!/^(0|[1-9][0-9]{0,2})$/.test(p) || Number(p) > 255) return undefined;
+    v = v * 256 + Number(p);
+  }
+  return v;
+}
+
+/**
+ * The port part of DNAT/SNAT --to-* and REDIRECT --to-ports (libxt_DNAT.c parse_ports, 1.8.9):
+ * `p` or `p-q`, ports 1..65535.
+ */
+export function parseNatPorts(text: string, proto: ProtoSpec | null): PortRange {
+  if (!protoHasPorts(proto)) throw paramError(NEED_PORTS);
+  const m = /^(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)(.*)$/.exec(text);
+  const port = m ? strtoui(m[1] ?? '', 1, 65535) : undefined;
+  if (!m || port === undefined) throw paramError(`Port \`${text}' not valid`);
+  const rest = m[2] ?? '';
+  if (rest === '') return { min: port, max: port };
+  if (rest.startsWith(':')) throw paramError('Invalid port:port syntax - use dash');
+  if (!rest.startsWith('-')) throw paramError(`Garbage after port value: \`${rest}'`);
+  const hiText = rest.slice(1);
+  const m2 = /^(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)(.*)$/.exec(hiText);
+  const max = m2 ? strtoui(m2[1] ?? '', 1, 65535) : undefined;
+  if (!m2 || max === undefined) throw paramError(`Port \`${hiText}' not valid`);
+  if (max < port) throw paramError(`Port range \`${hiText}' funky`);
+  if ((m2[2] ?? '') !== '') throw paramError(`Garbage after port range: \`${m2[2]}'`);
+  return { min: port, max };
+}
+
+/** `p` or `p-q` (MASQUERADE --to-ports: libxt_MASQUERADE.c parse_ports, ports 0..65535). */
 export function parseDashPorts(text: string, bad: (part: string) => string): PortRange {
   const dash = text.indexOf('-');
   const lo = dash >= 0 ? text.slice(0, dash) : text;

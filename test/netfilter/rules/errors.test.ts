@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { runTranscript } from './transcript.ts';
+import { createIptablesState } from '../../../src/netfilter/model.ts';
+import { runLine, runTranscript } from './transcript.ts';
 
 const here = new URL('./fixtures/', import.meta.url);
 
@@ -24,6 +25,28 @@ describe.each([
     }
     it(s.command, () => {
       expect(s.actual).toBe(s.expected);
+    });
+  }
+});
+
+describe('messages iptables 1.8.9 prints for the NAT and tcp options (libxt_DNAT.c, libxt_tcp.c)', () => {
+  const cases: [string, string][] = [
+    ['iptables -t nat -A PREROUTING -p tcp -j DNAT --to-destination 1.1.1.1:80:90', 'Invalid port:port syntax - use dash'],
+    ['iptables -t nat -A PREROUTING -p tcp -j DNAT --to-destination 1.1.1.1:90-80', "Port range `80' funky"],
+    ['iptables -t nat -A PREROUTING -p tcp -j DNAT --to-destination 1.1.1.1:0', "Port `0' not valid"],
+    ['iptables -t nat -A PREROUTING -p tcp -j REDIRECT --to-ports 80x', "Garbage after port value: `x'"],
+    ['iptables -t nat -A POSTROUTING -p tcp -j MASQUERADE --to-ports 9-8', 'MASQUERADE: Bad value for "--to-ports" option: "9-8"'],
+    ['iptables -A INPUT -p tcp --sport 1 --sport 2', "Only one `--source-port' allowed"],
+    ['iptables -A INPUT -p tcp --syn --tcp-flags SYN SYN', "Only one of `--syn' or `--tcp-flags'  allowed"],
+    ['iptables -A INPUT -p tcp --tcp-flags SYN -j ACCEPT', '--tcp-flags requires two args.'],
+    ['iptables -A INPUT -p tcp --tcp-flags SYN,FOO SYN', "Unknown TCP flag `FOO'"],
+    ['iptables -A INPUT -p tcp -m multiport --dports 80 --sports 80', 'multiport: option "--sports" cannot be used together with "--destination-ports".\n'],
+  ];
+  for (const [line, msg] of cases) {
+    it(line, () => {
+      const r = runLine(createIptablesState(() => 0), line);
+      expect(r.stderr).toBe(`iptables v1.8.9 (nf_tables): ${msg}\nTry \`iptables -h' or 'iptables --help' for more information.\n`);
+      expect(r.exitCode).toBe(2);
     });
   }
 });

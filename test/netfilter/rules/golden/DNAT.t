@@ -21,3 +21,10 @@
 *filter
 :INPUT,FORWARD,OUTPUT
 -j DNAT --to-destination 1.1.1.1;;FAIL
+*nat
+:PREROUTING
+-p tcp -j DNAT --to-destination 1.1.1.1:0;;FAIL
+-p tcp -j DNAT --to-destination 1.1.1.1:80:90;;FAIL
+-p tcp -j DNAT --to-destination 1.1.1.1:90-80;;FAIL
+-j DNAT --to-destination 01.1.1.1;;FAIL
+-j DNAT --to-destination 10.1;;FAIL
