@@ -137,6 +137,12 @@ export class ShellState {
   cwd = '/root';
   /** Set by `exit`: the rest of the script is skipped. */
   exitCode: number | null = null;
+  /** Set by `return` inside a function. */
+  returnCode: number | null = null;
+  /** Pending `break N` / `continue N` levels. */
+  breaking = 0;
+  continuing = 0;
+  functions = new Map<string, Command>();
 
   constructor(
     readonly hostName: string,
@@ -157,6 +163,7 @@ export class ShellState {
     c.argv0 = this.argv0;
     c.lastStatus = this.lastStatus;
     c.cwd = this.cwd;
+    c.functions = new Map(this.functions);
     return c;
   }
 
@@ -196,12 +203,34 @@ function errText(io: Io, s: string): void {
 
 // ---------------------------------------------------------------------------------------------
 
+/** exit, return, break or continue is unwinding: the current list stops. */
+function interrupted(sh: ShellState): boolean {
+  return sh.exitCode !== null || sh.returnCode !== null || sh.breaking > 0 || sh.continuing > 0;
+}
+
+/**
+ * After a loop body: whether the loop goes on. `continue` resumes this loop when it targets it;
+ * `break` (or a `continue` for an outer loop) leaves it.
+ */
+function loopGoesOn(sh: ShellState): boolean {
+  if (sh.exitCode !== null || sh.returnCode !== null) return false;
+  if (sh.breaking > 0) {
+    sh.breaking--;
+    return false;
+  }
+  if (sh.continuing > 0) {
+    sh.continuing--;
+    if (sh.continuing > 0) return false;
+  }
+  return true;
+}
+
 export function runScript(sh: ShellState, script: Script, io: Io, k: K): void {
   const items = script.items;
   let i = 0;
   const step = (status: number): void => {
-    if (sh.exitCode !== null || i >= items.length) {
-      k(sh.exitCode ?? status);
+    if (interrupted(sh) || i >= items.length) {
+      k(sh.exitCode ?? sh.returnCode ?? status);
       return;
     }
     const item = items[i++] as AndOr;
@@ -216,7 +245,7 @@ function runAndOr(sh: ShellState, a: AndOr, io: Io, k: K): void {
     sh.lastStatus = status;
     while (i < a.rest.length) {
       const r = a.rest[i++] as AndOr['rest'][number];
-      if (sh.exitCode !== null) break;
+      if (interrupted(sh)) break;
       if ((r.op === '&&' && status === 0) || (r.op === '||' && status !== 0)) {
         runPipeline(sh, r.pipeline, io, (s) => sh.trampoline.run(() => next(s)));
         return;
@@ -277,8 +306,207 @@ function runCommandNode(sh: ShellState, c: Command, io: Io, k: K): void {
       case 'while':
         runWhile(sh, c.until, c.cond, c.body, rio, kk);
         return;
+      case 'arith-for':
+        runArithFor(sh, c.init, c.cond, c.step, c.body, rio, kk);
+        return;
+      case 'arith': {
+        const v = evalArith(sh, c.expr);
+        if (typeof v === 'string') {
+          errText(rio, `bash: ((: ${c.expr.trim()}: ${v}\n`);
+          kk(1);
+        } else kk(v !== 0 ? 0 : 1);
+        return;
+      }
+      case 'cond':
+        expandEach(sh, c.words, rio, (args) => {
+          const r = evalCond(args);
+          if (typeof r === 'string') {
+            errText(rio, `bash: ${r}\n`);
+            kk(2);
+          } else kk(r ? 0 : 1);
+        });
+        return;
+      case 'case':
+        runCase(sh, c, rio, kk);
+        return;
+      case 'function':
+        sh.functions.set(c.name, c.body);
+        kk(0);
+        return;
     }
   });
+}
+
+/** Expands each word to one string (no field splitting), as inside [[ ]] and case. */
+function expandEach(sh: ShellState, words: Word[], io: Io, k: (values: string[]) => void): void {
+  const out: string[] = [];
+  let i = 0;
+  const next = (): void => {
+    if (i >= words.length) {
+      k(out);
+      return;
+    }
+    expandWord(sh, words[i++] as Word, io, false, (f) => {
+      out.push(f.join(''));
+      sh.trampoline.run(next);
+    });
+  };
+  next();
+}
+
+/** A shell pattern (* ? [...]) as a regular expression matching the whole string. */
+export function globToRegExp(pattern: string): RegExp {
+  let re = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i] as string;
+    if (c === '*') re += '.*';
+    else if (c === '?') re += '.';
+    else if (c === '\\' && i + 1 < pattern.length) re += (pattern[++i] as string).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    else if (c === '[') {
+      const end = pattern.indexOf(']', i + 2);
+      if (end < 0) re += '\\[';
+      else {
+        let body = pattern.slice(i + 1, end);
+        if (body.startsWith('!')) body = '^' + body.slice(1);
+        re += `[${body.replace(/\\/g, '\\\\')}]`;
+        i = end;
+      }
+    } else re += c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  }
+  return new RegExp(`^${re}$`, 's');
+}
+
+function runCase(sh: ShellState, c: Extract<Command, { kind: 'case' }>, io: Io, k: K): void {
+  expandEach(sh, [c.subject], io, ([subject]) => {
+    let a = 0;
+    const nextArm = (): void => {
+      if (a >= c.arms.length) {
+        k(0);
+        return;
+      }
+      const arm = c.arms[a++] as (typeof c.arms)[number];
+      expandEach(sh, arm.patterns, io, (patterns) => {
+        if (patterns.some((p) => globToRegExp(p).test(subject as string))) runScript(sh, arm.body, io, k);
+        else sh.trampoline.run(nextArm);
+      });
+    };
+    nextArm();
+  });
+}
+
+function runArithFor(sh: ShellState, init: string, cond: string, step: string, body: Script, io: Io, k: K): void {
+  const arith = (e: string): number | null => {
+    if (e === '') return 1;
+    const v = evalArith(sh, e);
+    if (typeof v === 'string') {
+      errText(io, `bash: ((: ${e}: ${v}\n`);
+      return null;
+    }
+    return v;
+  };
+  if (arith(init) === null) {
+    k(1);
+    return;
+  }
+  let status = 0;
+  const next = (): void => {
+    const c = arith(cond);
+    if (c === null) {
+      k(1);
+      return;
+    }
+    if (c === 0) {
+      k(status);
+      return;
+    }
+    runScript(sh, body, io, (s) => {
+      status = s;
+      if (!loopGoesOn(sh) || arith(step) === null) k(sh.exitCode ?? sh.returnCode ?? status);
+      else sh.trampoline.run(next);
+    });
+  };
+  next();
+}
+
+/** [[ ]] expressions: ! && || ( ), -z -n -e -f -d, == != (patterns), =~, < >, -eq ... */
+function evalCond(args: string[]): boolean | string {
+  let i = 0;
+  const num = (x: string): number | null => (/^\s*-?[0-9]+\s*$/.test(x) ? Number.parseInt(x, 10) : null);
+  const primary = (): boolean => {
+    const a = args[i];
+    if (a === undefined) throw new Error('conditional binary operator expected');
+    if (a === '!') {
+      i++;
+      return !primary();
+    }
+    if (a === '(') {
+      i++;
+      const v = or();
+      if (args[i++] !== ')') throw new Error("syntax error in conditional expression: expected `)'");
+      return v;
+    }
+    const op = args[i + 1];
+    const b = args[i + 2];
+    if (op !== undefined && b !== undefined && /^(==|=|!=|=~|<|>|-eq|-ne|-lt|-le|-gt|-ge)$/.test(op)) {
+      i += 3;
+      switch (op) {
+        case '==':
+        case '=':
+          return globToRegExp(b).test(a);
+        case '!=':
+          return !globToRegExp(b).test(a);
+        case '=~':
+          try {
+            return new RegExp(b).test(a);
+          } catch {
+            return false;
+          }
+        case '<':
+          return a < b;
+        case '>':
+          return a > b;
+        default: {
+          const x = num(a) ?? 0;
+          const y = num(b) ?? 0;
+          return op === '-eq' ? x === y : op === '-ne' ? x !== y : op === '-lt' ? x < y : op === '-le' ? x <= y : op === '-gt' ? x > y : x >= y;
+        }
+      }
+    }
+    if (/^-[znefd]$/.test(a) && args[i + 1] !== undefined) {
+      const v = args[i + 1] as string;
+      i += 2;
+      if (a === '-z') return v === '';
+      if (a === '-n') return v !== '';
+      return false;
+    }
+    i++;
+    return a !== '';
+  };
+  const and = (): boolean => {
+    let v = primary();
+    while (args[i] === '&&') {
+      i++;
+      const r = primary();
+      v = v && r;
+    }
+    return v;
+  };
+  const or = (): boolean => {
+    let v = and();
+    while (args[i] === '||') {
+      i++;
+      const r = and();
+      v = v || r;
+    }
+    return v;
+  };
+  try {
+    const v = or();
+    if (i < args.length) return `syntax error in conditional expression near \`${args[i] as string}'`;
+    return v;
+  } catch (e) {
+    return (e as Error).message;
+  }
 }
 
 function runIf(sh: ShellState, clauses: Array<{ cond: Script; body: Script }>, elseBody: Script | null, io: Io, k: K): void {
@@ -291,7 +519,7 @@ function runIf(sh: ShellState, clauses: Array<{ cond: Script; body: Script }>, e
     }
     const cl = clauses[i++] as { cond: Script; body: Script };
     runScript(sh, cl.cond, io, (s) => {
-      if (sh.exitCode !== null) k(sh.exitCode);
+      if (interrupted(sh)) k(s);
       else if (s === 0) runScript(sh, cl.body, io, k);
       else sh.trampoline.run(next);
     });
@@ -304,14 +532,15 @@ function runFor(sh: ShellState, name: string, items: Word[] | null, body: Script
     let i = 0;
     let status = 0;
     const next = (): void => {
-      if (sh.exitCode !== null || i >= values.length) {
-        k(sh.exitCode ?? status);
+      if (i >= values.length) {
+        k(status);
         return;
       }
       sh.vars.set(name, values[i++] as string);
       runScript(sh, body, io, (s) => {
         status = s;
-        sh.trampoline.run(next);
+        if (!loopGoesOn(sh)) k(sh.exitCode ?? sh.returnCode ?? status);
+        else sh.trampoline.run(next);
       });
     };
     next();
@@ -324,8 +553,9 @@ function runWhile(sh: ShellState, until: boolean, cond: Script, body: Script, io
   let status = 0;
   const next = (): void => {
     runScript(sh, cond, io, (s) => {
-      if (sh.exitCode !== null) {
-        k(sh.exitCode);
+      if (interrupted(sh)) {
+        if (!loopGoesOn(sh)) k(sh.exitCode ?? sh.returnCode ?? status);
+        else sh.trampoline.run(next);
         return;
       }
       if ((s === 0) === until) {
@@ -334,7 +564,8 @@ function runWhile(sh: ShellState, until: boolean, cond: Script, body: Script, io
       }
       runScript(sh, body, io, (b) => {
         status = b;
-        sh.trampoline.run(next);
+        if (!loopGoesOn(sh)) k(sh.exitCode ?? sh.returnCode ?? status);
+        else sh.trampoline.run(next);
       });
     });
   };
@@ -454,6 +685,18 @@ function runSimple(sh: ShellState, c: SimpleCommand, io: Io, k: K): void {
 /** Runs a command (argv already expanded): a shell builtin, a program, or a script file. */
 function exec(sh: ShellState, argv: string[], assigns: Array<[string, string]>, io: Io, k: K): void {
   const name = argv[0] as string;
+  const fn = sh.functions.get(name);
+  if (fn !== undefined) {
+    const saved = sh.positional;
+    sh.positional = argv.slice(1);
+    runCommandNode(sh, fn, io, (status) => {
+      sh.positional = saved;
+      const r = sh.returnCode;
+      sh.returnCode = null;
+      k(r ?? status);
+    });
+    return;
+  }
   const builtin = SHELL_BUILTINS[name];
   if (builtin !== undefined) {
     builtin(sh, argv, io, k);
@@ -673,62 +916,118 @@ function fieldsOf(segs: Segment[]): string[] {
   return fields;
 }
 
-/** $(( )) with integers, variables, + - * / % ( ) and comparisons; an error message string otherwise. */
+/**
+ * Shell arithmetic ($(( )), (( )), let, for (( ))): integers, variables (by name or $name),
+ * + - * / % **, comparisons, ! && ||, ?:, assignments = += -= *= /= %=, ++ and --, and commas.
+ * Returns the value, or an error message as bash words it.
+ */
 export function evalArith(sh: ShellState, expr: string): number | string {
-  const toks = expr.match(/\s*([0-9]+|[A-Za-z_][A-Za-z0-9_]*|\$[A-Za-z_][A-Za-z0-9_]*|\$[0-9#?]|==|!=|<=|>=|&&|\|\||[-+*/%()<>!])/g);
-  const joined = (toks ?? []).join('').replace(/\s+/g, '');
-  if (joined !== expr.replace(/\s+/g, '')) return 'syntax error in expression';
-  const t = (toks ?? []).map((x) => x.trim());
+  const toks: string[] = [];
+  const re = /\s*(0x[0-9a-fA-F]+|[0-9]+|\$?[A-Za-z_][A-Za-z0-9_]*|\$[0-9#?]|\*\*|\+\+|--|[-+*/%]=|==|!=|<=|>=|&&|\|\||[-+*/%()<>!=?:,])/y;
+  let pos = 0;
+  const src = expr;
+  while (pos < src.length) {
+    if (/^\s*$/.test(src.slice(pos))) break;
+    re.lastIndex = pos;
+    const m = re.exec(src);
+    if (m === null) return `syntax error: invalid arithmetic operator (error token is "${src.slice(pos).trim()}")`;
+    toks.push(m[1] as string);
+    pos = re.lastIndex;
+  }
   let k = 0;
-  const value = (name: string): number => {
-    const v = name.startsWith('$') ? paramValue(sh, name.slice(1)) : (sh.vars.get(name) ?? '0');
-    const n = Number.parseInt(v === '' ? '0' : v, 10);
-    return Number.isNaN(n) ? 0 : n;
+  const isName = (t: string | undefined): boolean => t !== undefined && /^[A-Za-z_][A-Za-z0-9_]*$/.test(t);
+  const read = (t: string): number => {
+    const v = t.startsWith('$') ? paramValue(sh, t.slice(1)) : (sh.vars.get(t) ?? '');
+    if (v.trim() === '') return 0;
+    const n = Number.parseInt(v, 10);
+    if (Number.isNaN(n)) {
+      // bash evaluates a variable holding an expression; a name that is not a number is 0.
+      const nested = /^[A-Za-z_][A-Za-z0-9_]*$/.test(v.trim()) ? read(v.trim()) : 0;
+      return nested;
+    }
+    return n;
+  };
+  const fail = (msg: string): never => {
+    throw new Error(msg);
   };
   const primary = (): number => {
-    const x = t[k++];
-    if (x === undefined) throw new Error('syntax error: operand expected');
-    if (x === '(') {
-      const v = or();
-      if (t[k++] !== ')') throw new Error('syntax error: `)\' expected');
+    const t = toks[k++];
+    if (t === undefined) return fail('syntax error: operand expected (error token is "")');
+    if (t === '(') {
+      const v = comma();
+      if (toks[k++] !== ')') fail("syntax error: `)' expected");
       return v;
     }
-    if (x === '-') return -primary();
-    if (x === '+') return primary();
-    if (x === '!') return primary() === 0 ? 1 : 0;
-    if (/^[0-9]+$/.test(x)) return Number.parseInt(x, 10);
-    if (/^\$?[A-Za-z_0-9#?]/.test(x)) return value(x);
-    throw new Error(`syntax error: operand expected (error token is "${x}")`);
+    if (t === '-') return -primary();
+    if (t === '+') return primary();
+    if (t === '!') return primary() === 0 ? 1 : 0;
+    if (t === '++' || t === '--') {
+      const n = toks[k++] as string;
+      if (!isName(n)) return fail('syntax error: operand expected');
+      const v = read(n) + (t === '++' ? 1 : -1);
+      sh.vars.set(n, String(v));
+      return v;
+    }
+    if (/^0x/i.test(t)) return Number.parseInt(t, 16);
+    if (/^[0-9]+$/.test(t)) return t.length > 1 && t.startsWith('0') ? Number.parseInt(t, 8) : Number.parseInt(t, 10);
+    if (isName(t)) {
+      const after = toks[k];
+      if (after === '++' || after === '--') {
+        k++;
+        const v = read(t);
+        sh.vars.set(t, String(v + (after === '++' ? 1 : -1)));
+        return v;
+      }
+      if (after === '=' || after === '+=' || after === '-=' || after === '*=' || after === '/=' || after === '%=') {
+        k++;
+        const r = assign();
+        const cur = read(t);
+        if ((after === '/=' || after === '%=') && r === 0) fail('division by 0 (error token is "0")');
+        const v = after === '=' ? r : after === '+=' ? cur + r : after === '-=' ? cur - r : after === '*=' ? Math.imul(cur, r) : after === '/=' ? Math.trunc(cur / r) : cur % r;
+        sh.vars.set(t, String(v));
+        return v;
+      }
+      return read(t);
+    }
+    if (t.startsWith('$')) return read(t);
+    return fail(`syntax error: operand expected (error token is "${t}")`);
+  };
+  const power = (): number => {
+    const b = primary();
+    if (toks[k] === '**') {
+      k++;
+      return b ** power();
+    }
+    return b;
   };
   const mul = (): number => {
-    let v = primary();
-    while (t[k] === '*' || t[k] === '/' || t[k] === '%') {
-      const op = t[k++];
-      const r = primary();
-      if ((op === '/' || op === '%') && r === 0) throw new Error('division by 0');
+    let v = power();
+    while (toks[k] === '*' || toks[k] === '/' || toks[k] === '%') {
+      const op = toks[k++];
+      const r = power();
+      if ((op === '/' || op === '%') && r === 0) fail('division by 0 (error token is "0")');
       v = op === '*' ? Math.imul(v, r) : op === '/' ? Math.trunc(v / r) : v % r;
     }
     return v;
   };
   const add = (): number => {
     let v = mul();
-    while (t[k] === '+' || t[k] === '-') v = t[k++] === '+' ? v + mul() : v - mul();
+    while (toks[k] === '+' || toks[k] === '-') v = toks[k++] === '+' ? v + mul() : v - mul();
     return v;
   };
   const cmp = (): number => {
     let v = add();
     for (;;) {
-      const op = t[k];
-      if (op === '<' || op === '>' || op === '<=' || op === '>=' || op === '==' || op === '!=') {
-        k++;
-        const r = add();
-        v = (op === '<' ? v < r : op === '>' ? v > r : op === '<=' ? v <= r : op === '>=' ? v >= r : op === '==' ? v === r : v !== r) ? 1 : 0;
-      } else return v;
+      const op = toks[k];
+      if (op !== '<' && op !== '>' && op !== '<=' && op !== '>=' && op !== '==' && op !== '!=') return v;
+      k++;
+      const r = add();
+      v = (op === '<' ? v < r : op === '>' ? v > r : op === '<=' ? v <= r : op === '>=' ? v >= r : op === '==' ? v === r : v !== r) ? 1 : 0;
     }
   };
   const and = (): number => {
     let v = cmp();
-    while (t[k] === '&&') {
+    while (toks[k] === '&&') {
       k++;
       const r = cmp();
       v = v !== 0 && r !== 0 ? 1 : 0;
@@ -737,18 +1036,37 @@ export function evalArith(sh: ShellState, expr: string): number | string {
   };
   const or = (): number => {
     let v = and();
-    while (t[k] === '||') {
+    while (toks[k] === '||') {
       k++;
       const r = and();
       v = v !== 0 || r !== 0 ? 1 : 0;
     }
     return v;
   };
-  try {
-    if (t.length === 0) return 0;
-    const v = or();
-    if (k < t.length) return `syntax error in expression (error token is "${t.slice(k).join(' ')}")`;
+  const assign = (): number => {
+    const c = or();
+    if (toks[k] === '?') {
+      k++;
+      const a = assign();
+      if (toks[k++] !== ':') fail("syntax error: `:' expected for conditional expression");
+      const b = assign();
+      return c !== 0 ? a : b;
+    }
+    return c;
+  };
+  const comma = (): number => {
+    let v = assign();
+    while (toks[k] === ',') {
+      k++;
+      v = assign();
+    }
     return v;
+  };
+  try {
+    if (toks.length === 0) return 0;
+    const v = comma();
+    if (k < toks.length) return `syntax error in expression (error token is "${toks.slice(k).join(' ')}")`;
+    return v | 0;
   } catch (e) {
     return (e as Error).message;
   }
@@ -758,6 +1076,9 @@ export function evalArith(sh: ShellState, expr: string): number | string {
 // Builtins that act on the shell itself
 
 type Builtin = (sh: ShellState, argv: string[], io: Io, k: K) => void;
+
+/** How far `read` has consumed each input buffer. */
+const stdinCursor = new WeakMap<Uint8Array, number>();
 
 const SHELL_BUILTINS: Record<string, Builtin> = {
   exit: (sh, argv, io, k) => {
@@ -803,6 +1124,56 @@ const SHELL_BUILTINS: Record<string, Builtin> = {
     k(0);
   },
   ':': (_sh, _argv, _io, k) => k(0),
+  return: (sh, argv, _io, k) => {
+    const code = argv[1] !== undefined && /^-?[0-9]+$/.test(argv[1]) ? ((Number(argv[1]) % 256) + 256) % 256 : sh.lastStatus;
+    sh.returnCode = code;
+    k(code);
+  },
+  break: (sh, argv, _io, k) => {
+    sh.breaking = Math.max(1, Number(argv[1] ?? 1) || 1);
+    k(0);
+  },
+  continue: (sh, argv, _io, k) => {
+    sh.continuing = Math.max(1, Number(argv[1] ?? 1) || 1);
+    k(0);
+  },
+  let: (sh, argv, io, k) => {
+    let v = 0;
+    for (const e of argv.slice(1)) {
+      const r = evalArith(sh, e);
+      if (typeof r === 'string') {
+        errText(io, `bash: let: ${e}: ${r}\n`);
+        k(1);
+        return;
+      }
+      v = r;
+    }
+    k(v !== 0 ? 0 : 1);
+  },
+  local: (sh, argv, _io, k) => {
+    for (const a of argv.slice(1)) {
+      const m = /^([A-Za-z_][A-Za-z0-9_]*)(?:=(.*))?$/s.exec(a);
+      if (m !== null) sh.vars.set(m[1] as string, m[2] ?? sh.vars.get(m[1] as string) ?? '');
+    }
+    k(0);
+  },
+  read: (sh, argv, io, k) => {
+    const names = argv.slice(1).filter((a) => !a.startsWith('-'));
+    // Successive reads from the same input take successive lines.
+    const at = stdinCursor.get(io.stdin) ?? 0;
+    const input = text(io.stdin.subarray(at));
+    if (input === '') {
+      k(1);
+      return;
+    }
+    const nl = input.indexOf('\n');
+    const line = nl < 0 ? input : input.slice(0, nl);
+    stdinCursor.set(io.stdin, at + bytes(nl < 0 ? input : input.slice(0, nl + 1)).length);
+    const fields = line.trim().split(/[ \t]+/);
+    const vars = names.length > 0 ? names : ['REPLY'];
+    vars.forEach((n, j) => sh.vars.set(n, j === vars.length - 1 ? fields.slice(j).join(' ') : (fields[j] ?? '')));
+    k(0);
+  },
 };
 
 export const SHELL_BUILTIN_NAMES = Object.keys(SHELL_BUILTINS);

@@ -1,9 +1,10 @@
 // The shell language of a console line and of the lab's client script: a POSIX sh subset read
 // the way bash reads it. Words with quotes and backslashes, $VAR ${VAR} $1 $# $? $@ $(...) `...`
-// $((...)); pipelines; && || ; and newlines; redirections > >> < 2> 2>> 2>&1 &> ; compound
-// commands if/elif/else, for, while/until, { ...; } and ( ... ). No globbing, functions, case or
-// here-documents: the lab's commands and scripts do not use them, and a line that does gets a
-// syntax error naming the token instead of a wrong answer.
+// $((...)) $[...]; pipelines; && || ; and newlines; redirections > >> < 2> 2>> 2>&1 &> ;
+// compound commands if/elif/else, for (also C-style), while/until, case, { ...; } and ( ... ),
+// functions, and the bash tests [[ ... ]] and (( ... )) that lab scripts written for bash use.
+// No globbing of file names or here-documents: a line that needs them gets a syntax error naming
+// the token instead of a wrong answer.
 
 export type WordPart =
   | { kind: 'lit'; text: string; quoted: boolean }
@@ -61,7 +62,55 @@ export interface GroupCommand {
   redirects: Redirect[];
 }
 
-export type Command = SimpleCommand | IfCommand | ForCommand | WhileCommand | GroupCommand;
+/** for ((init; cond; step)) */
+export interface ArithForCommand {
+  kind: 'arith-for';
+  init: string;
+  cond: string;
+  step: string;
+  body: Script;
+  redirects: Redirect[];
+}
+
+/** (( expr )): status 0 when the value is not zero. */
+export interface ArithCommand {
+  kind: 'arith';
+  expr: string;
+  redirects: Redirect[];
+}
+
+/** [[ ... ]]: words expanded without field splitting. */
+export interface CondCommand {
+  kind: 'cond';
+  words: Word[];
+  redirects: Redirect[];
+}
+
+export interface CaseCommand {
+  kind: 'case';
+  subject: Word;
+  arms: Array<{ patterns: Word[]; body: Script }>;
+  redirects: Redirect[];
+}
+
+export interface FunctionDef {
+  kind: 'function';
+  name: string;
+  body: Command;
+  redirects: Redirect[];
+}
+
+export type Command =
+  | SimpleCommand
+  | IfCommand
+  | ForCommand
+  | WhileCommand
+  | GroupCommand
+  | ArithForCommand
+  | ArithCommand
+  | CondCommand
+  | CaseCommand
+  | FunctionDef;
 
 export interface Pipeline {
   negate: boolean;
@@ -97,6 +146,7 @@ type Token =
   | { kind: 'op'; op: string; offset: number }
   | { kind: 'io'; fd: number; op: Redirect['op']; offset: number }
   | { kind: 'newline'; offset: number }
+  | { kind: 'arith'; expr: string; offset: number }
   | { kind: 'eof'; offset: number };
 
 const CONTROL_OPS = ['&&', '||', ';;', ';', '|', '&', '(', ')'];
@@ -163,6 +213,14 @@ class Lexer {
       this.i += digits.length + op.length;
       const fd = digits !== '' ? Number(digits) : op === '<' ? 0 : 1;
       return { kind: 'io', fd, op: op as Redirect['op'], offset: start };
+    }
+    if (s.startsWith('((', this.i)) {
+      const end = matchParen(s, this.i + 1);
+      if (end >= 0 && s[end + 1] === ')') {
+        const expr = s.slice(this.i + 2, end);
+        this.i = end + 2;
+        return { kind: 'arith', expr, offset: start };
+      }
     }
     if (s.startsWith('&>', this.i)) {
       this.i += 2;
@@ -271,6 +329,13 @@ class Lexer {
       return { kind: 'cmdsub', script: parseScript(body), quoted };
     }
     const n = s[this.i + 1];
+    if (n === '[') {
+      const end = s.indexOf(']', this.i + 2);
+      if (end < 0) throw new ShellSyntaxError('unexpected EOF while looking for matching `]\'', this.i);
+      const expr = s.slice(this.i + 2, end);
+      this.i = end + 1;
+      return { kind: 'arith', expr, quoted };
+    }
     if (n === '(' && s[this.i + 2] === '(') {
       const end = matchParen(s, this.i + 2);
       if (end < 0 || s[end + 1] !== ')') throw new ShellSyntaxError('unexpected EOF while looking for matching `)\'', this.i);
@@ -337,7 +402,7 @@ function matchParen(s: string, open: number): number {
 // ---------------------------------------------------------------------------------------------
 // Parser (recursive descent over the POSIX grammar, reduced)
 
-const RESERVED = new Set(['if', 'then', 'elif', 'else', 'fi', 'for', 'in', 'do', 'done', 'while', 'until', '{', '}', '!']);
+const RESERVED = new Set(['if', 'then', 'elif', 'else', 'fi', 'for', 'in', 'do', 'done', 'while', 'until', 'case', 'esac', 'function', '{', '}', '!', '[[', ']]']);
 
 function plainText(w: Word): string | null {
   let out = '';
@@ -371,7 +436,7 @@ class Parser {
 
   private unexpected(t: Token): ShellSyntaxError {
     const text =
-      t.kind === 'eof' ? null : t.kind === 'newline' ? 'newline' : t.kind === 'op' ? t.op : t.kind === 'io' ? (t.op === '>&' ? '>&' : t.op) : t.word.raw;
+      t.kind === 'eof' ? null : t.kind === 'newline' ? 'newline' : t.kind === 'op' ? t.op : t.kind === 'io' ? t.op : t.kind === 'arith' ? '((' : t.word.raw;
     if (text === null) return new ShellSyntaxError('syntax error: unexpected end of file', t.offset);
     return new ShellSyntaxError(`syntax error near unexpected token \`${text}'`, t.offset);
   }
@@ -445,7 +510,15 @@ class Parser {
     else if (this.isWord(t, 'while') || this.isWord(t, 'until')) cmd = this.whileCommand();
     else if (this.isWord(t, '{')) cmd = this.group(false);
     else if (this.isOp(t, '(')) cmd = this.group(true);
-    else return this.simple();
+    else if (this.isWord(t, 'case')) cmd = this.caseCommand();
+    else if (this.isWord(t, '[[')) cmd = this.condCommand();
+    else if (this.isWord(t, 'function')) cmd = this.functionDef(true);
+    else if (t.kind === 'arith') {
+      this.k++;
+      cmd = { kind: 'arith', expr: t.expr, redirects: [] };
+    } else if (t.kind === 'word' && this.isOp(this.toks[this.k + 1] as Token, '(') && this.isOp(this.toks[this.k + 2] as Token, ')')) {
+      cmd = this.functionDef(false);
+    } else return this.simple();
     cmd.redirects.push(...this.redirects());
     return cmd;
   }
@@ -497,8 +570,26 @@ class Parser {
     return { kind: 'if', clauses, elseBody, redirects: [] };
   }
 
-  private forCommand(): ForCommand {
+  private forCommand(): ForCommand | ArithForCommand {
     this.expectWord('for');
+    const head = this.peek();
+    if (head.kind === 'arith') {
+      this.k++;
+      const parts = head.expr.split(';');
+      if (parts.length !== 3) throw new ShellSyntaxError('syntax error: arithmetic expression required', head.offset);
+      this.skipNewlines();
+      if (this.isOp(this.peek(), ';')) this.k++;
+      this.skipNewlines();
+      let body: Script;
+      if (this.isWord(this.peek(), '{')) {
+        body = { items: [{ first: { negate: false, commands: [this.group(false)] }, rest: [] }] };
+      } else {
+        this.expectWord('do');
+        body = this.list(this.stopAt('done'));
+        this.expectWord('done');
+      }
+      return { kind: 'arith-for', init: (parts[0] as string).trim(), cond: (parts[1] as string).trim(), step: (parts[2] as string).trim(), body, redirects: [] };
+    }
     const nameTok = this.take();
     const name = nameTok.kind === 'word' ? plainText(nameTok.word) : null;
     if (name === null || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
@@ -538,6 +629,71 @@ class Parser {
     const t = this.take();
     if (subshell ? !this.isOp(t, ')') : !this.isWord(t, '}')) throw this.unexpected(t);
     return { kind: 'group', subshell, body, redirects: [] };
+  }
+
+  private caseCommand(): CaseCommand {
+    this.expectWord('case');
+    const subj = this.take();
+    if (subj.kind !== 'word') throw this.unexpected(subj);
+    this.skipNewlines();
+    this.expectWord('in');
+    this.skipNewlines();
+    const arms: CaseCommand['arms'] = [];
+    while (!this.isWord(this.peek(), 'esac')) {
+      if (this.isOp(this.peek(), '(')) this.k++;
+      const patterns: Word[] = [];
+      for (;;) {
+        const t = this.take();
+        if (t.kind !== 'word') throw this.unexpected(t);
+        patterns.push(t.word);
+        if (this.isOp(this.peek(), '|')) {
+          this.k++;
+          continue;
+        }
+        break;
+      }
+      const close = this.take();
+      if (!this.isOp(close, ')')) throw this.unexpected(close);
+      const body = this.list(() => this.isOp(this.peek(), ';;') || this.isWord(this.peek(), 'esac'));
+      arms.push({ patterns, body });
+      if (this.isOp(this.peek(), ';;')) this.k++;
+      this.skipNewlines();
+      if (this.peek().kind === 'eof') throw this.unexpected(this.peek());
+    }
+    this.expectWord('esac');
+    return { kind: 'case', subject: subj.word, arms, redirects: [] };
+  }
+
+  /** [[ ... ]]: everything up to ]] is a word, operators included. */
+  private condCommand(): CondCommand {
+    this.expectWord('[[');
+    const words: Word[] = [];
+    for (;;) {
+      const t = this.take();
+      if (this.isWord(t, ']]')) break;
+      if (t.kind === 'word') words.push(t.word);
+      else if (t.kind === 'op' && t.op !== ';' && t.op !== ';;') words.push({ parts: [{ kind: 'lit', text: t.op, quoted: false }], raw: t.op });
+      else if (t.kind === 'io' && (t.op === '<' || t.op === '>')) words.push({ parts: [{ kind: 'lit', text: t.op, quoted: false }], raw: t.op });
+      else throw this.unexpected(t);
+    }
+    return { kind: 'cond', words, redirects: [] };
+  }
+
+  private functionDef(keyword: boolean): FunctionDef {
+    if (keyword) this.k++;
+    const nameTok = this.take();
+    const name = nameTok.kind === 'word' ? plainText(nameTok.word) : null;
+    if (name === null || !/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(name)) throw this.unexpected(nameTok);
+    if (this.isOp(this.peek(), '(')) {
+      this.k++;
+      const close = this.take();
+      if (!this.isOp(close, ')')) throw this.unexpected(close);
+    }
+    this.skipNewlines();
+    const t = this.peek();
+    if (!(this.isWord(t, '{') || this.isOp(t, '(') || this.isWord(t, 'if') || this.isWord(t, 'for') || this.isWord(t, 'while') || this.isWord(t, 'case'))) throw this.unexpected(t);
+    const body = this.command();
+    return { kind: 'function', name, body, redirects: [] };
   }
 
   private simple(): SimpleCommand {

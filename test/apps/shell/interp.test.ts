@@ -101,3 +101,53 @@ false && echo and || echo or`);
     expect(r.stdout).toBe('10 9 B a b \n10 9 \n1\n2\n5\nb:c\n2\n');
   });
 });
+
+describe('shell interpreter: bash constructs lab scripts use', () => {
+  it('runs functions with their own positional parameters and return', () => {
+    const r = runShell('greet() { echo "hi $1"; return 3; }\ngreet bob; echo $?; function two { echo "$# args"; }; two a b');
+    expect(r.stdout).toBe('hi bob\n3\n2 args\n');
+  });
+
+  it('runs C-style for loops, (( )) and let', () => {
+    const r = runShell('for ((i=0; i<3; i++)); do echo -n $i; done; echo; n=5; ((n += 2)); echo $n; let "m = n * 2"; echo $m; (( n > 100 )) || echo small; echo $[1+2]');
+    expect(r.stdout).toBe('012\n7\n14\nsmall\n3\n');
+  });
+
+  it('evaluates [[ ]] with patterns, regexes and && ||', () => {
+    const r = runShell('x=""; [[ -z $x ]] && echo empty; [[ abc == a* && 2 -lt 3 ]] && echo both; [[ "10.0.0.1" =~ ^10\\. ]] && echo re; [[ a != a || ! -n "" ]] && echo or');
+    expect(r.stdout).toBe('empty\nboth\nre\nor\n');
+  });
+
+  it('runs case with alternatives and a default', () => {
+    const r = runShell('for v in 10.0.0.1 10.0.0.3 x; do case $v in 10.0.0.1|10.0.0.2) echo rr;; 10.0.0.*) echo other;; *) echo none;; esac; done');
+    expect(r.stdout).toBe('rr\nother\nnone\n');
+  });
+
+  it('breaks and continues loops, reads lines', () => {
+    const r = runShell('for i in 1 2 3 4; do [ $i = 2 ] && continue; [ $i = 4 ] && break; echo $i; done; printf "a b\\nc\\n" > /tmp/in; while read x y; do echo "[$x|$y]"; done < /tmp/in');
+    expect(r.stdout).toBe('1\n3\n[a|b]\n[c|]\n');
+  });
+
+  it('runs a script in the style of the 2011 lab', () => {
+    const script = `#!/bin/bash
+if [ $# -ne 1 ]; then
+	echo "Please specify the VIP of a web server as argument"
+	exit 1
+fi
+S1=\`wget http://100.0.0.1/ -O - 2>/dev/null | md5sum\`
+for i in \`seq 1 4\`; do
+	R=\`wget http://$1/ -O - 2>/dev/null | md5sum\`
+	if [ "$R" == "$S1" ]; then echo "replies received from server 1"; else echo "replies received from server 2"; fi
+done | sort | uniq -c
+`;
+    let n = 0;
+    const wget: Program = (p) => {
+      p.out(p.argv[1] === 'http://100.0.0.1/' || n++ % 2 === 0 ? 'one\n' : 'two\n');
+      p.err('progress\n');
+      p.done(0);
+    };
+    const r = runShell('./s.sh 10.0.0.1; ./s.sh', { files: { '/root/s.sh': script }, programs: { wget } });
+    expect(r.stdout).toBe('      2 replies received from server 1\n      2 replies received from server 2\nPlease specify the VIP of a web server as argument\n');
+    expect(r.stderr).toBe('');
+  });
+});
