@@ -103,7 +103,8 @@ interface InFlight {
   ct: PacketCt;
 }
 
-const UNTRACKED: PacketCt = { conn: null, dir: DIR_ORIGINAL, info: 'UNTRACKED' };
+/** No conntrack entry (before conntrack ran, or conntrack not loaded): xt_conntrack calls that INVALID. */
+const NO_CT: PacketCt = { conn: null, dir: DIR_ORIGINAL, info: 'INVALID' };
 
 export class Netfilter {
   readonly iptables: IptablesState;
@@ -125,7 +126,7 @@ export class Netfilter {
     inIface: null,
     outIface: null,
     ipTotalLen: 0,
-    ctstate: 'UNTRACKED',
+    ctstate: 'INVALID',
     ctSnat: false,
     ctDnat: false,
   };
@@ -152,18 +153,18 @@ export class Netfilter {
     let v: Verdict;
     switch (hook) {
       case 'PREROUTING': {
-        v = this.walkTables('raw', hook, pkt, inIface, outIface, UNTRACKED, notes);
+        v = this.walkTables('raw', hook, pkt, inIface, outIface, NO_CT, notes);
         if (v.kind !== 'ACCEPT') return v;
-        const ct = active ? this.track(pkt, true) : UNTRACKED;
+        const ct = active ? this.track(pkt, true) : NO_CT;
         this.enter(pkt, ct);
         v = this.walkTables('mangle', hook, pkt, inIface, outIface, ct, notes);
         if (v.kind !== 'ACCEPT') return v;
         return this.nat(hook, 'DST', pkt, inIface, outIface, ct, notes);
       }
       case 'OUTPUT': {
-        v = this.walkTables('raw', hook, pkt, inIface, outIface, UNTRACKED, notes);
+        v = this.walkTables('raw', hook, pkt, inIface, outIface, NO_CT, notes);
         if (v.kind !== 'ACCEPT') return v;
-        const ct = active ? this.track(pkt, false) : UNTRACKED;
+        const ct = active ? this.track(pkt, false) : NO_CT;
         this.enter(pkt, ct);
         v = this.walkTables('mangle', hook, pkt, inIface, outIface, ct, notes);
         if (v.kind !== 'ACCEPT') return v;
@@ -249,7 +250,7 @@ export class Netfilter {
         }
       }
     }
-    if (at < 0) return UNTRACKED;
+    if (at < 0) return NO_CT;
     const ct = list[at]!.ct;
     // Packets that entered after this one and never finished were dropped on the way.
     if (last) list.length = at;
@@ -462,7 +463,6 @@ export class Netfilter {
           persistent: false,
         };
         by = 'MASQUERADE';
-        conn.masqIface = outIface;
         break;
       }
       case 'REDIRECT': {

@@ -54,8 +54,6 @@ export class Conn {
   /** Which target made the binding: for packet comments (MASQUERADE vs SNAT, DNAT vs REDIRECT). */
   srcNatBy: 'SNAT' | 'MASQUERADE' | null = null;
   dstNatBy: 'DNAT' | 'REDIRECT' | null = null;
-  /** Out interface of a masqueraded connection (xt_MASQUERADE remembers it). */
-  masqIface: string | null = null;
   readonly tcp: TcpTrack | null;
   /** Absolute virtual time (ns) at which the entry expires. */
   timeoutAt = 0;
