@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MemorySink, PcapngWriter, PcapWriter } from '../../src/pcap/index.ts';
 import { httpExchange, PAGE } from '../support/http-exchange.ts';
-import { requireTsharkOrSkip, tsharkCheck, tsharkFields, tsharkSummary, type TsharkReport } from '../support/tshark.ts';
+import { assertCleanCapture, requireTsharkOrSkip, tsharkCheck, withTempCapture, tsharkFields, tsharkSummary, type TsharkReport } from '../support/tshark.ts';
 
 const T0 = 1319625000;
 let dir = '';
@@ -108,6 +108,16 @@ describe('Wireshark oracle: HTTP/1.1 exchange', () => {
     expect(r.stdout).not.toMatch(/Capture hardware|Capture oper-sys/);
   });
 
+  it('assertCleanCapture passes the clean files (bytes through a temporary file)', (ctx) => {
+    requireTsharkOrSkip(ctx);
+    const sink = new MemorySink();
+    const w = new PcapWriter(sink);
+    for (const f of httpExchange()) w.writePacket(T0, f.tNs, f.frame);
+    w.close();
+    const r = withTempCapture(sink.bytes(), 'x.pcap', (p) => assertCleanCapture(p, { frames: 12 }));
+    expect(r.frames).toBe(12);
+  });
+
   it('the oracle itself sees malformed packets, bad checksums and analysis flags', (ctx) => {
     requireTsharkOrSkip(ctx);
     const ex = httpExchange();
@@ -133,6 +143,7 @@ describe('Wireshark oracle: HTTP/1.1 exchange', () => {
     expect(r.malformed).toEqual([14]);
     expect(r.analysisFlags.map((a) => a.frame)).toContain(7);
     expect(r.warnings.length).toBeGreaterThan(0);
+    expect(() => assertCleanCapture(file)).toThrow(/frame 3: bad tcp checksum[\s\S]*frame 14: malformed[\s\S]*\n +3 +0\.000067/);
   });
 
   it('pcap µs and ns: timestamps land on the scenario epoch (2011-10-26 10:30:00 UTC)', (ctx) => {

@@ -7,6 +7,9 @@
 // fails instead, so the oracle can never silently stop running.
 
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const CHECKSUM_PREFS = [
   '-o', 'ip.check_checksum:TRUE',
@@ -214,4 +217,50 @@ export function tsharkFields(
 export function tsharkSummary(file: string): string[] {
   const r = runTshark(['-n', '-r', file, ...CHECKSUM_PREFS]);
   return r.stdout.split('\n').filter((l) => l !== '');
+}
+
+/** Writes capture bytes to a temporary file, calls fn with its path, then removes it. */
+export function withTempCapture<T>(bytes: Uint8Array, fileName: string, fn: (path: string) => T): T {
+  const dir = mkdtempSync(join(tmpdir(), 'lbsim-tshark-'));
+  try {
+    const path = join(dir, fileName);
+    writeFileSync(path, bytes);
+    return fn(path);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export interface CleanOptions {
+  /** Allow TCP analysis flags (scenarios that inject loss). Default false. */
+  allowAnalysisFlags?: boolean;
+  /** Expected number of frames, if known. */
+  frames?: number;
+}
+
+/**
+ * Throws, with tshark's own summary lines of the offending frames, unless the capture has no
+ * malformed packet, no bad checksum, no warning/error expert info and (by default) no TCP
+ * analysis flag. Returns the report for further checks.
+ */
+export function assertCleanCapture(file: string, opts: CleanOptions = {}): TsharkReport {
+  const r = tsharkCheck(file);
+  const header: string[] = [];
+  const found: { frame: number; text: string }[] = [];
+  if (r.stderr !== '') header.push(`tshark: ${r.stderr}`);
+  if (opts.frames !== undefined && r.frames !== opts.frames) header.push(`${r.frames} frames, expected ${opts.frames}`);
+  for (const f of r.malformed) found.push({ frame: f, text: 'malformed' });
+  for (const c of r.badChecksums) found.push({ frame: c.frame, text: `bad ${c.layer} checksum` });
+  for (const w of r.warnings) found.push({ frame: w.frame, text: `${w.severity} (${w.group}): ${w.message}` });
+  if (!opts.allowAnalysisFlags) {
+    for (const a of r.analysisFlags) found.push({ frame: a.frame, text: `TCP analysis: ${a.messages.join('; ')}` });
+  }
+  if (header.length > 0 || found.length > 0) {
+    found.sort((a, b) => a.frame - b.frame);
+    const bad = new Set(found.map((f) => f.frame));
+    const lines = tsharkSummary(file).filter((l) => bad.has(Number(l.trim().split(/\s+/)[0])));
+    const problems = [...header, ...found.map((f) => `frame ${f.frame}: ${f.text}`)];
+    throw new Error(`${file} is not clean in tshark:\n  ${problems.join('\n  ')}\n${lines.join('\n')}`);
+  }
+  return r;
 }
