@@ -508,6 +508,60 @@ const tr: Program = (p) => {
   p.done(0);
 };
 
+/**
+ * awk, for the one-liners scripts use on md5sum or ping output: `{print}`, `{print $N, ...}`,
+ * `{print $N "text" $M}`, with -F SEP and an optional /regex/ or NR==n pattern.
+ */
+const awk: Program = (p) => {
+  const args = p.argv.slice(1);
+  let sep: string | null = null;
+  while (args.length > 0 && (args[0] as string).startsWith('-F')) {
+    const a = args.shift() as string;
+    sep = a.length > 2 ? a.slice(2) : (args.shift() ?? ' ');
+  }
+  const prog = args.shift();
+  const m = prog === undefined ? null : /^\s*(?:\/((?:[^/\\]|\\.)*)\/|NR\s*==\s*([0-9]+))?\s*\{\s*print\s*([^}]*?)\s*;?\s*\}\s*$/.exec(prog);
+  if (prog === undefined || m === null) {
+    p.err(prog === undefined ? 'usage: awk [-F fs] prog [file ...]\n' : `awk: program not modelled by lbsim: ${prog}\n`);
+    p.done(2);
+    return;
+  }
+  const ins = inputs(p, args, 'awk');
+  if (ins === null) {
+    p.done(2);
+    return;
+  }
+  const re = m[1] !== undefined ? new RegExp(m[1]) : null;
+  const nr = m[2] !== undefined ? Number(m[2]) : null;
+  const items = (m[3] ?? '').match(/\$[0-9]+|NF|NR|"[^"]*"|,/g) ?? [];
+  let out = '';
+  let n = 0;
+  for (const line of ins.flatMap((x) => lines(x.data))) {
+    n++;
+    if (re !== null && !re.test(line)) continue;
+    if (nr !== null && n !== nr) continue;
+    const fields = sep === null || sep === ' ' ? line.trim().split(/[ \t]+/).filter((f) => f !== '') : line.split(sep);
+    if (items.length === 0) {
+      out += line + '\n';
+      continue;
+    }
+    let row = '';
+    for (const it of items) {
+      if (it === ',') row += ' ';
+      else if (it === 'NF') row += String(fields.length);
+      else if (it === 'NR') row += String(n);
+      else if (it.startsWith('"')) row += it.slice(1, -1);
+      else {
+        const k = Number(it.slice(1));
+        row += k === 0 ? line : (fields[k - 1] ?? '');
+      }
+    }
+    out += row + '\n';
+  }
+  p.out(out);
+  p.done(0);
+};
+
 /** sleep SECONDS (decimal fractions and s/m/h suffixes as in coreutils): waits in virtual time. */
 const sleep: Program = (p) => {
   const args = p.argv.slice(1);
@@ -558,6 +612,7 @@ export const COREUTILS: ReadonlyMap<string, Program> = new Map<string, Program>(
   ['wc', wc],
   ['cut', cut],
   ['tr', tr],
+  ['awk', awk],
   ['sleep', sleep],
   ['pwd', pwd],
   ['hostname', hostname],

@@ -710,6 +710,15 @@ function exec(sh: ShellState, argv: string[], assigns: Array<[string, string]>, 
     return;
   }
   if (name.includes('/')) {
+    // /sbin/route, /usr/bin/wget ...: a program in a standard directory, unless the host has
+    // a file of that name.
+    const abs = sh.resolve(name);
+    const m = /^\/(?:usr\/(?:local\/)?)?s?bin\/([^/]+)$/.exec(abs);
+    const std = m !== null && sh.fs.read(abs) === undefined ? sh.programs.get(m[1] as string) : undefined;
+    if (std !== undefined) {
+      startProgram(env, std, argv, io, k);
+      return;
+    }
     runFile(env, name, argv, io, k, `bash: ${name}: No such file or directory\n`);
     return;
   }

@@ -151,3 +151,17 @@ done | sort | uniq -c
     expect(r.stderr).toBe('');
   });
 });
+
+describe('shell interpreter: paths and awk', () => {
+  it('runs programs called by their standard path', () => {
+    const r = runShell('/bin/echo a; /usr/bin/seq 2; /sbin/nosuch');
+    expect(r.stdout).toBe('a\n1\n2\n');
+    expect(r.stderr).toBe('bash: /sbin/nosuch: No such file or directory\n');
+  });
+
+  it('runs the awk one-liners scripts use', () => {
+    const r = runShell(`echo -n abc | md5sum | awk '{print $1}'; printf "a:b\\nc:d\\n" | awk -F: '{print $2, NR}'; printf "x 1\\ny 2\\n" | awk '/y/ {print $2 "!"}'; echo a | awk 'BEGIN{}'`);
+    expect(r.stdout).toBe('900150983cd24fb0d6963f7d28e17f72\nb 1\nd 2\n2!\n');
+    expect(r.stderr).toBe('awk: program not modelled by lbsim: BEGIN{}\n');
+  });
+});
