@@ -79,7 +79,7 @@ for (const f of files) {
     results.push(res);
     if (!json) {
       const mb = res.bytesPerSec === undefined ? '' : `  ${(res.bytesPerSec / 1e6).toFixed(0).padStart(5)} MB/s`;
-      console.log(`  ${c.name.padEnd(58)} ${fmt(r.opsPerSec).padStart(9)} ${c.unit}/s${mb}  ±${(r.spread * 50).toFixed(0)}%`);
+      console.log(`  ${c.name.padEnd(74)} ${fmt(r.opsPerSec).padStart(9)} ${c.unit}/s${mb}  ±${(r.spread * 50).toFixed(0)}%`);
     }
   }
 }

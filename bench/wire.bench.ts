@@ -10,6 +10,11 @@ import {
   buildEthIpv4Tcp,
   ethIpv4TcpLen,
   ipv4FromString,
+  Ipv4Packet,
+  isWireError,
+  parseFrame,
+  summarizeFrame,
+  TcpSeqTracker,
   macFromIpv4,
   TCP_ACK,
   TCP_PSH,
@@ -128,6 +133,61 @@ function frameCase(frameLen: number, target: Target, format: 'pcap' | 'pcapng', 
   };
 }
 
+function parseCase(frameLen: number): BenchCase {
+  const { ip, tcp } = makeTcp(frameLen - 66);
+  const frame = buildEthIpv4Tcp(SRC_MAC, DST_MAC, ip, tcp);
+  let sink = 0;
+  return {
+    name: `${frameLen}-byte TCP frame -> parseFrame (Ethernet, IPv4, TCP + options)`,
+    unit: 'frames',
+    opsPerRun: BATCH,
+    run: () => {
+      for (let i = 0; i < BATCH; i++) {
+        const r = parseFrame(frame);
+        if (!isWireError(r)) sink += r.tcp?.window ?? 0;
+      }
+      if (sink < 0) throw new Error('unreachable');
+    },
+  };
+}
+
+function natCase(): BenchCase {
+  const { ip, tcp } = makeTcp(0);
+  const frame = buildEthIpv4Tcp(SRC_MAC, DST_MAC, ip, tcp);
+  const pkt = new Ipv4Packet(frame, 14);
+  const a = ipv4FromString('10.0.1.1');
+  const b = ipv4FromString('10.0.0.1');
+  return {
+    name: 'NAT rewrite: DNAT address + SNAT address + port + TTL, RFC 1624 updates',
+    unit: 'packets',
+    opsPerRun: BATCH,
+    run: () => {
+      for (let i = 0; i < BATCH; i++) {
+        pkt.setDstWithChecksumUpdate(i & 1 ? a : b);
+        pkt.setSrcWithChecksumUpdate(i & 1 ? b : a);
+        pkt.setSrcPortWithChecksumUpdate(40000 + (i & 0xff));
+        pkt.decrementTtl();
+      }
+    },
+  };
+}
+
+function printCase(): BenchCase {
+  const { ip, tcp } = makeTcp(234);
+  const frame = buildEthIpv4Tcp(SRC_MAC, DST_MAC, ip, tcp);
+  const seq = new TcpSeqTracker();
+  let n = 0;
+  return {
+    name: '300-byte HTTP frame -> summarizeFrame (tcpdump -nn line)',
+    unit: 'lines',
+    opsPerRun: 1000,
+    run: () => {
+      for (let i = 0; i < 1000; i++) n += summarizeFrame(frame, { seq }).length;
+      if (n < 0) throw new Error('unreachable');
+    },
+  };
+}
+
 const bench: BenchModule = {
   title: 'wire + pcap',
   cases: [
@@ -140,6 +200,9 @@ const bench: BenchModule = {
     frameCase(300, 'memory', 'pcap', false),
     frameCase(300, 'file', 'pcap', false),
     frameCase(300, 'memory', 'pcapng', false),
+    parseCase(66),
+    natCase(),
+    printCase(),
   ],
 };
 
