@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { BUILTIN_COUNT_SCRIPT } from '../../src/apps/shell/index.ts';
 import { loadScenario, ScenarioErrors, scenarioJsonSchema, scenarioToYaml } from '../../src/scenario/index.ts';
 
 const LAB = fileURLToPath(new URL('../../scenarios/netkit-loadbalancer.yaml', import.meta.url));
@@ -68,6 +69,12 @@ describe('the lab scenario', () => {
       const page = s.hosts.find((h) => h.name === `server${n}`)!.files['/var/www/index.html'];
       expect(page).toBe(`<html><body><h1>This reply comes from server ${n}!</h1></body></html>\n`);
       expect(page!.length).toBe(67);
+    }
+  });
+
+  it('gives each client the script the console models (BUILTIN_COUNT_SCRIPT), byte for byte', () => {
+    for (const c of ['client1', 'client2']) {
+      expect(s.hosts.find((h) => h.name === c)!.files['/root/count_server_replies.sh']).toBe(BUILTIN_COUNT_SCRIPT);
     }
   });
 
