@@ -80,12 +80,29 @@ export interface RunStepResult {
   stdout: string;
   stderr: string;
   exitCode: number;
+  /** The script's per-server counts as the scenario runner parses them ("1" -> 34); optional. */
+  counts?: Record<string, number>;
   /**
-   * Structured results the program gave besides its text; absent or null when it gave none (then
-   * the server comes from the page in the capture or in stdout, and the counts from stdout). A
-   * console CommandResult (src/apps/shell) fits this type as it is.
+   * Structured results the program gave besides its text: a StepExtras is used, anything else is
+   * ignored (then the server comes from the page in the capture or in stdout, and the counts from
+   * `counts` or stdout). The scenario runner's StepOutcome fits this type once host and command are set.
    */
-  extras?: StepExtras | null;
+  extras?: unknown;
+}
+
+export function isStepExtras(x: unknown): x is StepExtras {
+  if (typeof x !== 'object' || x === null) return false;
+  const o = x as Record<string, unknown>;
+  if (o['kind'] === 'links') return o['server'] === null || typeof o['server'] === 'number';
+  if (o['kind'] === 'count_server_replies') {
+    return typeof o['vip'] === 'string' && typeof o['requests'] === 'number' && Array.isArray(o['counts']) &&
+      (o['counts'] as unknown[]).every((c) => typeof c === 'object' && c !== null && typeof (c as Record<string, unknown>)['server'] === 'number' && typeof (c as Record<string, unknown>)['count'] === 'number');
+  }
+  return false;
+}
+
+function extrasOf(step: RunStepResult): StepExtras | null {
+  return isStepExtras(step.extras) ? step.extras : null;
 }
 
 export type StepExtras =
@@ -333,7 +350,16 @@ class Extractor {
     }
     for (const l of this.run.listings) this.listingOf.set(l.host, l);
     for (const [host, l] of this.listingOf) {
-      const chains = parseNatListing(l.text);
+      // A listing of several tables (the runner's iptables/<host>.txt) has '# iptables -t T -vnL' headings.
+      const section = /(?:^|\n)# iptables -t nat -vnL\n([\s\S]*?)(?=\n# iptables -t |$)/.exec(l.text);
+      const text = section === null ? l.text : section[1]!;
+      if (section !== null) this.listingOf.set(host, { ...l, text });
+      let chains: NatChain[];
+      try {
+        chains = parseNatListing(text);
+      } catch (e) {
+        throw new Error(`${host}: ${l.command}: ${(e as Error).message}`);
+      }
       if (chains.some((c) => c.name === 'PREROUTING' && c.rules.some((r) => r.target === 'DNAT'))) this.chainsOf.set(host, chains);
     }
   }
@@ -448,7 +474,8 @@ class Extractor {
       const { conn, pkt } = found;
       let server: number | null = null;
       if (action !== 'close') {
-        server = step.extras?.kind === 'links' ? step.extras.server : this.serverFromResponse(conn, pkt, step) ?? serverFromText(step.stdout);
+        const extras = extrasOf(step);
+        server = extras?.kind === 'links' ? extras.server : this.serverFromResponse(conn, pkt, step) ?? serverFromText(step.stdout);
       }
       const q1Step: Q1Step = {
         action,
@@ -509,9 +536,11 @@ class Extractor {
     for (const step of this.run.steps) {
       const m = /count_server_replies\.sh\s+(\d+\.\d+\.\d+\.\d+)/.exec(step.command);
       if (m === null) continue;
-      const extras = step.extras?.kind === 'count_server_replies' ? step.extras : null;
+      const given = extrasOf(step);
+      const extras = given?.kind === 'count_server_replies' ? given : null;
       const vip = extras?.vip ?? m[1]!;
-      const counts = extras?.counts ?? countsFromStdout(step.stdout);
+      const fromRunner = step.counts === undefined ? null : Object.entries(step.counts).filter(([k]) => /^\d+$/.test(k)).map(([k, v]) => ({ server: Number(k), count: v })).sort((a, b) => a.server - b.server);
+      const counts = extras?.counts ?? fromRunner ?? countsFromStdout(step.stdout);
       const serverSet = new Set(this.topology.servers.map((s) => s.index));
       for (const c of counts) serverSet.add(c.server);
       const allCounts = [...serverSet].sort((a, b) => a - b).map((server) => ({ server, count: counts.find((c) => c.server === server)?.count ?? 0 }));
