@@ -97,12 +97,65 @@ class ReportBuilder {
     this.blocks.push(h(1, m.title, 'title'));
     this.blocks.push(p(m.meta(d.meta.scenarioName, d.meta.seed, utcString(d.meta.startEpochSec), formatNumber(this.lang, d.meta.endNs / 1e9, 1))));
     this.blocks.push(p(m.intro));
+    this.summary();
     this.topology();
     this.q1();
     this.q2();
     this.q3();
     this.ladder();
     this.seeItYourself();
+  }
+
+  // -------------------------------------------------------------------------------------------
+  /** The answers in three lines, each computed from the same data as its section. */
+  private summary(): void {
+    const m = this.m;
+    const d = this.data;
+    const items: InlineLike[][] = [];
+    if (d.q1.length > 0) {
+      let conns = 0;
+      let mixed = 0;
+      for (const c of d.q1) {
+        const servers = new Map<number, Set<number | null>>();
+        for (const s of c.steps) if (s.action !== 'close') servers.set(s.tcpStream, (servers.get(s.tcpStream) ?? new Set()).add(s.server));
+        conns += servers.size;
+        mixed += [...servers.values()].filter((x) => x.size > 1).length;
+      }
+      items.push([m.sumQ1(d.q1.length, conns, mixed)]);
+    }
+    if (d.q2.length > 0) {
+      let exact = 0;
+      let exactOk = 0;
+      let random = 0;
+      let inside = 0;
+      for (const run of d.q2) {
+        const vip = this.vipOf(run.vip);
+        if (vip === undefined) continue;
+        const e = expectationFor(vip, run, this.hostAddr(run.client));
+        if (e.kind === 'exact') {
+          exact++;
+          if (e.matches) exactOk++;
+        } else if (e.kind === 'random') {
+          random += e.perServer.length;
+          inside += e.perServer.filter((c) => c.inside).length;
+        }
+      }
+      items.push([m.sumQ2(exactOk, exact, inside, random)]);
+    }
+    if (d.q3.length > 0) {
+      let agree = 0;
+      const lengths = new Set<number>();
+      for (const sw of d.q3) {
+        const pre = sw.chains.find((c) => c.name === 'PREROUTING');
+        const total = (pre?.rules ?? []).filter((r) => r.target === 'DNAT').reduce((a, r) => a + r.pkts.value, 0);
+        if (total === sw.observed.connectionsToVip) agree++;
+        for (const l of sw.observed.firstPacketIpLengths) lengths.add(l.length);
+      }
+      items.push([m.sumQ3(d.q3.length, agree, m.sumBytes([...lengths].sort((a, b) => a - b).join('/') || m.none))]);
+    }
+    if (items.length === 0) return;
+    this.blocks.push(h(2, m.hSummary, 'summary'));
+    this.blocks.push(ul(items));
   }
 
   // -------------------------------------------------------------------------------------------
@@ -139,7 +192,16 @@ class ReportBuilder {
     const m = this.m;
     this.blocks.push(h(2, m.hQ1, 'q1'));
     for (const para of m.q1Intro) this.blocks.push(p(para));
-    this.data.q1.forEach((c, i) => this.q1Case(c, i));
+    this.q1Cases().forEach((c, i) => this.q1Case(c, i));
+  }
+
+  /** Q1 cases grouped by VIP (in topology order), clients in run order within a VIP. */
+  private q1Cases(): Q1Case[] {
+    const order = (vip: string): number => {
+      const i = this.data.topology.vips.findIndex((v) => v.address === vip);
+      return i < 0 ? this.data.topology.vips.length : i;
+    };
+    return this.data.q1.map((c, i) => ({ c, i })).sort((a, b) => order(a.c.vip) - order(b.c.vip) || a.i - b.i).map((x) => x.c);
   }
 
   private q1Case(c: Q1Case, index: number): void {
@@ -252,7 +314,8 @@ class ReportBuilder {
         ),
       );
       const probs = e.perServer.map((c) => `${m.serverName(c.server)} ${formatPercent(L, c.probability)}`).join(', ');
-      this.blocks.push(p(`${m.q2Random(probs, run.requests)} ${m.q2RandomVerdict(e.allInside, e.perServer.filter((c) => !c.inside).map((c) => m.serverName(c.server)))}`));
+      const ruleProbs = (vip?.rules ?? []).filter((r) => r.match.kind === 'random').map((r) => `${this.ruleText(r)}`).join(m.sep);
+      this.blocks.push(p(`${m.q2Random(probs, run.requests, ruleProbs)} ${m.q2RandomVerdict(e.allInside, e.perServer.filter((c) => !c.inside).map((c) => m.serverName(c.server)))}`));
     } else if (e.kind === 'exact') {
       this.blocks.push(
         table(

@@ -40,6 +40,16 @@ const fr = {
   policy: (p: PolicyKind) =>
     ({ 'round-robin': 'round robin', random: 'aléatoire', 'source-ip': 'selon l’adresse IP source', other: 'autre' })[p],
 
+  hSummary: 'Réponses en bref',
+  sumQ1: (cases: number, conns: number, mixed: number) =>
+    mixed === 0
+      ? `Q1 — Dans les ${cases} essais avec links, chacune des ${conns} connexions n’a vu qu’un seul serveur : rechargements sur la même connexion = même serveur ; seule une nouvelle connexion peut changer de serveur.`
+      : `Q1 — ${mixed} des ${conns} connexions ont vu plusieurs serveurs : voir la section 2.`,
+  sumQ2: (exactOk: number, exact: number, randomInside: number, random: number) =>
+    `Q2 — Politiques déterministes (round robin, IP source) : ${exactOk} lancement(s) sur ${exact} exactement conformes à la prévision. Politique aléatoire : ${randomInside} part(s) de serveur sur ${random} dans leur intervalle de Wilson à 95 %.`,
+  sumQ3: (switches: number, agree: number, per: string) =>
+    `Q3 — La colonne pkts compte des connexions, pas des paquets : pour ${agree} switch(es) sur ${switches}, la somme des pkts DNAT égale le nombre de nouvelles connexions vers la VIP dans les captures ; ${per}.`,
+  sumBytes: (lengths: string) => `chaque paquet compté mesure ${lengths} octets (le SYN)`,
   hTopology: '1. Topologie',
   topologyIntro: (clients: number, switches: number, servers: number, domains: string[]) =>
     `${clients} clients, ${switches} web switches et ${servers} serveurs sur ${domains.length} domaines de collision (${list(domains, 'et')}). Les clients ne voient que les adresses virtuelles (VIP) des web switches ; les serveurs sont derrière.`,
@@ -109,8 +119,8 @@ const fr = {
     `Avant ce lancement, la chaîne avait déjà vu ${before} connexion(s) vers ${vip} ; les compteurs nth prévoient donc exactement ${expected} pour ces ${n} connexions. Obtenu : ${observed} — ${same ? 'identique' : 'différent'}.`,
   q2ExactSource: (client: string, addr: string, n: number, expected: string, observed: string, same: boolean) =>
     `${client} (${addr}) correspond toujours à la même règle : les ${n} requêtes doivent donner ${expected}. Obtenu : ${observed} — ${same ? 'identique' : 'différent'}.`,
-  q2Random: (probs: string, n: number) =>
-    `Les règles random (la première prend p₁, la deuxième p₂ de ce qui reste, la troisième le reste) donnent les probabilités ${probs} ; pour ${n} requêtes, l’intervalle de score de Wilson à 95 % de la part observée de chaque serveur doit contenir sa probabilité.`,
+  q2Random: (probs: string, n: number, rules: string) =>
+    `Les règles random (${rules} ; chacune ne tire que pour les connexions que les précédentes ont laissées) donnent les probabilités ${probs} ; pour ${n} requêtes, l’intervalle de score de Wilson à 95 % de la part observée de chaque serveur doit contenir sa probabilité.`,
   q2RandomVerdict: (allInside: boolean, outside: string[]) =>
     allInside
       ? 'Pour chaque serveur la probabilité est dans l’intervalle : ce tirage est compatible avec la politique.'
@@ -207,6 +217,16 @@ const en: Messages = {
   role: (r) => ({ client: 'client', switch: 'web switch', server: 'web server', other: 'host' })[r],
   policy: (p) => ({ 'round-robin': 'round robin', random: 'random', 'source-ip': 'by source IP address', other: 'other' })[p],
 
+  hSummary: 'Answers in brief',
+  sumQ1: (cases, conns, mixed) =>
+    mixed === 0
+      ? `Q1 — In the ${cases} links trials, each of the ${conns} connections saw a single server: reloads on one connection = one server; only a new connection can change server.`
+      : `Q1 — ${mixed} of the ${conns} connections saw several servers: see section 2.`,
+  sumQ2: (exactOk, exact, randomInside, random) =>
+    `Q2 — Deterministic policies (round robin, source IP): ${exactOk} of ${exact} run(s) exactly as predicted. Random policy: ${randomInside} of ${random} server share(s) inside their 95% Wilson interval.`,
+  sumQ3: (switches, agree, per) =>
+    `Q3 — The pkts column counts connections, not packets: for ${agree} of ${switches} switch(es) the DNAT pkts add up to the new connections to the VIP in the captures; ${per}.`,
+  sumBytes: (lengths) => `each counted packet is ${lengths} bytes long (the SYN)`,
   hTopology: '1. Topology',
   topologyIntro: (clients, switches, servers, domains) =>
     `${clients} clients, ${switches} web switches and ${servers} servers on ${domains.length} collision domains (${list(domains, 'and')}). Clients see only the web switches’ virtual addresses (VIPs); the servers are behind them.`,
@@ -273,8 +293,8 @@ const en: Messages = {
     `Before this run the chain had already seen ${before} connection(s) to ${vip}; the nth counters therefore predict exactly ${expected} for these ${n} connections. Observed: ${observed} — ${same ? 'identical' : 'different'}.`,
   q2ExactSource: (client, addr, n, expected, observed, same) =>
     `${client} (${addr}) always matches the same rule: the ${n} requests must give ${expected}. Observed: ${observed} — ${same ? 'identical' : 'different'}.`,
-  q2Random: (probs, n) =>
-    `The random rules (the first takes p₁, the second p₂ of what is left, the third the rest) give the probabilities ${probs}; for ${n} requests, the 95% Wilson score interval of each server’s observed share should contain its probability.`,
+  q2Random: (probs, n, rules) =>
+    `The random rules (${rules}; each draws only for the connections the earlier ones left) give the probabilities ${probs}; for ${n} requests, the 95% Wilson score interval of each server’s observed share should contain its probability.`,
   q2RandomVerdict: (allInside, outside) =>
     allInside
       ? 'For every server the probability lies inside the interval: this draw is compatible with the policy.'

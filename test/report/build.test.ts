@@ -91,6 +91,19 @@ describe('buildReport: the numbers are the data’s', () => {
     expect(en).toContain('Rule 1 (nth every 3 → 100.0.0.1): it sees all 204 connections and takes 68.');
     expect(en).toContain('Rule 2 (nth every 2 → 100.0.0.2): it sees only the 136 connections the rules before it did not take, and counts only its own matches: 68 (50.0%)');
   });
+  it('sums the answers up from the same data', () => {
+    const en = buildReport(A, 'en').markdown;
+    expect(en).toContain('In the 6 links trials, each of the 12 connections saw a single server');
+    expect(en).toContain('4 of 4 run(s) exactly as predicted. Random policy: 6 of 6 server share(s) inside their 95% Wilson interval.');
+    expect(en).toContain('for 3 of 3 switch(es) the DNAT pkts add up to the new connections to the VIP in the captures; each counted packet is 60 bytes long');
+    const off = makeData({ ...VARIANT_A, rrCounts: [[34, 33, 33], [34, 33, 33]], randomCounts: [[20, 40, 40], [33, 33, 34]] });
+    off.q3[0]!.observed.connectionsToVip += 1;
+    off.q1[0]!.steps[1]!.server = 3;
+    const bad = buildReport(off, 'en').markdown;
+    expect(bad).toContain('Q1 — 1 of the 12 connections saw several servers');
+    expect(bad).toContain('3 of 4 run(s) exactly as predicted. Random policy: 5 of 6 server share(s)');
+    expect(bad).toContain('for 2 of 3 switch(es)');
+  });
   it('formats dates without Date', () => {
     expect(utcString(1319625000)).toBe('2011-10-26 10:30:00 UTC');
     expect(utcString(951782400)).toBe('2000-02-29 00:00:00 UTC');
