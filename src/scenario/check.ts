@@ -67,10 +67,10 @@ export function checkScenario(s: Scenario, locate: Locate): ScenarioError[] {
     }
     if (step.command.trim() === '') {
       errors.push(new ScenarioError(step.pos ?? locate(['steps', i], 'value'), 'empty command', '""', 'a command line'));
-    } else if (!isKnownProgram(step.command)) {
+    } else if (!isKnownProgram(step.command, s.hosts.find((h) => h.name === step.host)?.files)) {
       const p = programOf(step.command);
       errors.push(new ScenarioError(locate(['steps', i, step.host], 'value') ?? step.pos, `unknown command "${p}"`,
-        excerpt(step.command), `one of ${KNOWN_PROGRAMS.join(', ')}${suggest(p, [...KNOWN_PROGRAMS])}`));
+        excerpt(step.command), `a command the console knows: ${KNOWN_PROGRAMS.join(', ')}${suggest(p, KNOWN_PROGRAMS)}`));
     }
   });
   return errors;

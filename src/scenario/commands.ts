@@ -1,37 +1,38 @@
-// The programs a console step may start. Checked when a scenario is loaded, so a typo in a
-// scenario file is reported with its line before anything runs; the console itself (apps/shell)
-// says the same for a line typed interactively.
-export const KNOWN_PROGRAMS = [
-  './count_server_replies.sh',
-  'conntrack',
-  'curl',
-  'ifconfig',
-  'ip',
-  'iptables',
-  'iptables-legacy',
-  'iptables-legacy-save',
-  'iptables-nft',
-  'iptables-save',
-  'links',
-  'ping',
-  'route',
-  'sleep',
-  'wget',
-] as const;
+// The programs a console step may start: the console's own list (apps/shell), so a scenario file
+// and an interactive console agree. Checked when a scenario is loaded, so a typo in a scenario file
+// is reported with its line before anything runs; the console itself says the same for a line
+// typed interactively, and goes on.
+import { SHELL_BUILTIN_NAMES, ShellContext } from '../apps/shell/index.ts';
 
-/** The program of a console line: its first word, with the script's other spellings folded in. */
+/** Words that start a compound shell command rather than name a program. */
+const SHELL_KEYWORDS = ['!', '{', '(', 'for', 'if', 'while', 'until'];
+
+export const KNOWN_PROGRAMS: readonly string[] = ShellContext.knownCommands();
+
+/** The program of a console line: its first word after any VAR=value assignments. */
 export function programOf(command: string): string {
-  const first = command.trim().split(/\s+/)[0] ?? '';
-  if (first === '/root/count_server_replies.sh' || first === 'count_server_replies.sh') return './count_server_replies.sh';
-  return first;
+  const words = command.trim().split(/\s+/);
+  let i = 0;
+  while (i < words.length && /^[A-Za-z_][A-Za-z0-9_]*=/.test(words[i]!)) i++;
+  return words[i] ?? '';
 }
 
-export function isKnownProgram(command: string): boolean {
+/**
+ * Whether the console knows the line's program. A path (./x, /root/x) is known when the host has
+ * that file; the lab script is known everywhere (the console has a model of it).
+ */
+export function isKnownProgram(command: string, hostFiles: Readonly<Record<string, string>> = {}): boolean {
   const p = programOf(command);
-  if (p === 'bash' || p === 'sh') {
-    // `bash count_server_replies.sh VIP` runs the same script.
-    const second = command.trim().split(/\s+/)[1] ?? '';
-    return /(^|\/)count_server_replies\.sh$/.test(second);
+  if (p === '') return true; // only assignments
+  if (KNOWN_PROGRAMS.includes(p) || SHELL_BUILTIN_NAMES.includes(p) || SHELL_KEYWORDS.includes(p)) return true;
+  if (p === '/root/count_server_replies.sh') return true;
+  if (p.startsWith('./') || p.startsWith('/')) {
+    const abs = p.startsWith('./') ? `/root/${p.slice(2)}` : p;
+    return Object.prototype.hasOwnProperty.call(hostFiles, abs);
   }
-  return (KNOWN_PROGRAMS as readonly string[]).includes(p);
+  if (p === 'bash' || p === 'sh') {
+    const arg = command.trim().split(/\s+/)[1] ?? '';
+    return /(^|\/)count_server_replies\.sh$/.test(arg) || Object.prototype.hasOwnProperty.call(hostFiles, arg.startsWith('/') ? arg : `/root/${arg}`);
+  }
+  return false;
 }
