@@ -464,6 +464,7 @@ class ReportBuilder {
         insideLane: m.insideLane(vip?.insideIface ?? ''),
         serverLane: m.serverLane(serverHost),
         more: m.morePackets,
+        ms: (ms) => `${formatNumber(L, ms, 3)} ms`,
       }, 'svg-ladder'),
       m.ladderCaption(c.switchHost),
     );

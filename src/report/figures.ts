@@ -214,6 +214,8 @@ export interface LadderLabels {
   insideLane: string;
   serverLane: string;
   more: (n: number) => string;
+  /** Milliseconds since the connection's first packet, as the report's language writes them. */
+  ms: (ms: number) => string;
 }
 
 export const LADDER_MAX_PACKETS = 40;
@@ -260,7 +262,7 @@ export function ladderSvg(c: LadderConnection, labels: LadderLabels, id = 'ladde
     parts.push(text(mid, y - 4, label, { 'text-anchor': 'middle', 'font-size': 8 }));
     parts.push(text(mid, y + 10, flags, { 'text-anchor': 'middle', 'font-size': 8, fill: '#333' }));
     const ms = (pkt.timeNs - t0) / 1e6;
-    parts.push(text(4, y + 3, `${ms.toFixed(3)} ms`, { 'font-size': 7.5, fill: '#555' }));
+    parts.push(text(4, y + 3, labels.ms(ms), { 'font-size': 7.5, fill: '#555' }));
     // NAT marks: badges stacked in the switch between its two lanes.
     pkt.nat.forEach((n, k) => {
       const by = y - 11 + k * 11;
