@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { Option } from 'commander';
 import { importLab, loadScenario, type Scenario, type Step } from '../scenario/index.ts';
 import { buildLab, type Lab, type StepOutcome } from '../scenario/index.ts';
+import { buildReportFromRun, runOutputFromLab, type Lang, type LabCaptureBytes } from '../report/index.ts';
 import type { CaptureFile } from '../stack/index.ts';
 import { FileSink, isLabFolder, readLabFolder, writeFileAtomic } from './files.ts';
 import { CliError, EXIT_CHECK_FAILED, EXIT_OK, type CliIo } from './io.ts';
@@ -30,17 +31,27 @@ interface RunOptions {
   seed?: number;
   json?: boolean;
   strict?: boolean;
+  report?: Lang;
 }
 
 /** Opens every capture file under `dir` (names from the stack: host-iface.pcap, domain-X.pcap, lab.pcapng, trace.txt). */
 class CaptureFiles {
   private readonly sinks: FileSink[] = [];
+  readonly files: CaptureFile[] = [];
   constructor(readonly dir: string) {}
   factory = (file: CaptureFile): FileSink => {
     const sink = new FileSink(join(this.dir, file.name));
     this.sinks.push(sink);
+    this.files.push(file);
     return sink;
   };
+  /** The bytes of every closed capture file, for the report. */
+  read(): LabCaptureBytes[] {
+    return this.files.map((file) => {
+      const b = readFileSync(join(this.dir, file.name));
+      return { file, bytes: new Uint8Array(b.buffer, b.byteOffset, b.byteLength) };
+    });
+  }
   abort(): void {
     for (const s of this.sinks) s.abort();
   }
@@ -151,8 +162,10 @@ export const runCommands: CommandModule = (program, ctx, { examples }) => {
     .addOption(seedOption())
     .option('--json', 'print the steps as JSON (host, command, output, exit code, per-server counts) instead of the transcript')
     .option('--strict', 'exit 1 if a console command fails')
+    .addOption(new Option('--report [LANG]', 'also write the lab report (report.md, report.html) from the run').choices(['fr', 'en']).preset('fr'))
     .addHelpText('after', `${examples([
       'lbsim run                                   # the lab: Q1, Q2, Q3; files in captures/netkit-loadbalancer/',
+      'lbsim run --report en --out /tmp/lb         # and the report answering Q1-Q3 from this run (report.html)',
       'lbsim run --seed 7 --out /tmp/lb7           # another random split on ws_random',
       'lbsim run my-scenario.yaml --json | jq .steps[0]',
       'lbsim run ~/labs/netkit-lab_loadbalancer-ws # a Netkit lab folder, directly',
@@ -172,6 +185,11 @@ console.txt, iptables/<host>.txt and conntrack/<host>.txt (hosts with rules), tr
         writeFileAtomic(join(outDir, 'console.txt'), transcript);
         writeListings(lab, outDir);
         lab.close();
+        if (opts.report !== undefined && files !== null) {
+          const built = buildReportFromRun(runOutputFromLab(lab, scenario, outcomes, files.read()), opts.report, { figuresDir: null });
+          writeFileAtomic(join(outDir, 'report.md'), built.markdown);
+          writeFileAtomic(join(outDir, 'report.html'), built.html);
+        }
         finish(ctx, scenario, seed, outcomes, opts);
         if (ctx.io.stderrIsTTY) ctx.io.err(`lbsim: wrote ${outDir}/\n`);
       } catch (e) {

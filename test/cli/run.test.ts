@@ -140,6 +140,15 @@ describe('lbsim run', () => {
     expect(counts(other.stdout, 'client1:~# ./count_server_replies.sh 10.0.0.1')).toBe(counts(first.stdout, 'client1:~# ./count_server_replies.sh 10.0.0.1'));
   });
 
+  it('--report en writes the lab report from the run beside the captures', async () => {
+    const dir = tempDir();
+    const r = await lbsim('run', '--report', 'en', '--out', dir);
+    expect(r.code).toBe(0);
+    expect(readFileSync(join(dir, 'report.md'), 'utf8')).toMatch(/^# Lab report/);
+    expect(readFileSync(join(dir, 'report.html'), 'utf8')).toContain('<svg');
+    expect((await lbsim('run', '--report', 'de')).code).toBe(2);
+  });
+
   it('inspect --verify passes on the run\'s merged capture', async () => {
     const r = await lbsim('inspect', '--verify', join(out, 'lab.pcapng'));
     expect(r.code).toBe(0);
