@@ -289,6 +289,12 @@ async function interactive(lab: Lab, scenario: Scenario, io: CliIo): Promise<str
   const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: tty, historySize: 1000, prompt: `${current}:~# ` });
   if (tty) {
     io.out(`lbsim shell on ${scenario.name} (seed ${lab.seed}): ${names.join(', ')}. Type help for help.\n`);
+    // ctrl-C abandons the line being typed, as in bash; ctrl-D or exit leaves.
+    rl.on('SIGINT', () => {
+      io.out('^C\n');
+      rl.write(null, { ctrl: true, name: 'u' });
+      rl.prompt();
+    });
     rl.prompt();
   }
   const handle = (raw: string): boolean => {
