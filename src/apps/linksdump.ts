@@ -14,8 +14,9 @@
 //     follows; leading blanks on a line are dropped, one trailing blank is removed at the break;
 //   - the title, scripts and styles are not shown; links, bold, italic are plain text;
 //   - no leading empty line, no trailing empty lines, every line ends with "\n".
-// Tables are laid out as Links does with table rendering off (cells in a row separated by a
-// blank), not with Links' box drawing; lab pages do not use tables.
+//   - tables: columns sized from their cells' narrowest and widest layouts, cell padding 1 and
+//     ASCII frames (+ - |) with border, one blank between columns without; width attributes of
+//     cells and text outside cells are not modelled.
 
 export interface LinksDumpOptions {
   /** Terminal width in columns (`links -dump -width N`), 80 by default. */
@@ -77,6 +78,9 @@ const MARGIN = 3;
 
 const NBSP = '\u00a0';
 
+/** Links formats tables nested up to this depth (HTML_MAX_TABLE_LEVEL); deeper ones as text. */
+const MAX_TABLE_LEVEL = 10;
+
 // ---------------------------------------------------------------------------------------------
 // Layout: lines of characters, a cursor, and the wrap/align/break rules of the text renderer.
 
@@ -84,6 +88,13 @@ class Layout {
   readonly lines: string[][] = [];
   cx = -1;
   cy = 0;
+  /** Height of the text (Links' part->y): lines below it hold breaks only. */
+  height = 0;
+  /** Narrowest width the text needs (part->x) and its width unwrapped (part->xmax). */
+  x = 0;
+  xmax = 0;
+  /** Characters on the current line (part->xa), for xmax. */
+  private xa = 0;
   /** spaces[x]: the character at column x of the current line is a breakable blank. */
   private spaces: boolean[] = [];
   /** Set when a wrap already moved to a new line, so the next requested break is absorbed. */
@@ -111,6 +122,7 @@ class Layout {
     }
     if (t.length === 0) return;
     if (this.cx < p.leftMargin) this.cx = p.leftMargin;
+    if (this.height < this.cy + 1) this.height = this.cy + 1;
     if (this.noWrap && this.cx + t.length > this.rightEdge(p)) return;
     const line = this.line(this.cy);
     while (line.length < this.cx) line.push(' ');
@@ -130,6 +142,23 @@ class Layout {
         this.noBreak = r - 1 === 1;
       }
     }
+    this.xa += t.length;
+    const trailing = t.endsWith(' ') && p.align !== Align.Pre ? 1 : 0;
+    const w = this.xa - trailing + p.leftMargin + p.rightMargin;
+    if (w > this.xmax) this.xmax = w;
+  }
+
+  /** Writes a block (a table) at column x0 from the current line on; the cursor goes below it. */
+  placeBlock(x0: number, rows: readonly string[][]): void {
+    for (let r = 0; r < rows.length; r++) {
+      const line = this.line(this.cy + r);
+      const row = rows[r] as string[];
+      while (line.length < x0) line.push(' ');
+      for (let k = 0; k < row.length; k++) line[x0 + k] = row[k] as string;
+    }
+    this.cy += rows.length;
+    this.cx = -1;
+    if (this.height < this.cy) this.height = this.cy;
   }
 
   /** Wraps the current line at the last blank that fits (or the first one after). */
@@ -150,7 +179,11 @@ class Layout {
         }
       }
     }
-    if (at < 0) return 0;
+    if (at < 0) {
+      if (this.cx >= 0 && this.cx + p.rightMargin > this.x) this.x = this.cx + p.rightMargin;
+      return 0;
+    }
+    if (at + p.rightMargin > this.x) this.x = at + p.rightMargin;
     const line = this.line(this.cy);
     const moved = line.slice(at + 1);
     line.length = at;
@@ -165,6 +198,8 @@ class Layout {
     this.cy++;
     this.cx -= at - p.leftMargin + 1;
     if (this.cx === p.leftMargin) this.cx = -1;
+    const h = this.cy + (this.cx !== -1 ? 1 : 0);
+    if (this.height < h) this.height = h;
     return 1 + (this.cx === -1 ? 1 : 0);
   }
 
@@ -178,12 +213,14 @@ class Layout {
   }
 
   lineBreak(): void {
+    const p = this.parOf();
+    if (this.cx >= 0 && this.cx + p.rightMargin > this.x) this.x = this.cx + p.rightMargin;
     if (this.noBreak) {
       this.noBreak = false;
       this.cx = -1;
+      this.xa = 0;
       return;
     }
-    const p = this.parOf();
     const line = this.line(this.cy);
     this.line(this.cy + 1);
     if (this.cx > p.leftMargin && line.length > this.cx - 1 && line[this.cx - 1] === ' ') {
@@ -193,6 +230,7 @@ class Layout {
     if (this.cx > 0) this.alignLine(this.cy, p);
     this.cy++;
     this.cx = -1;
+    this.xa = 0;
     this.spaces = [];
   }
 
@@ -455,10 +493,22 @@ class Formatter {
   private putSpace = -1;
   private wasBr = false;
 
-  constructor(width: number) {
+  /** The part's margin (Links' `margin`): 3 for the page, the cell padding inside a table. */
+  private readonly margin: number;
+  /** 0 for the page, n inside a table nested n deep. */
+  private readonly tableLevel: number;
+
+  /** Laid out only to measure its narrowest and widest width (a table cell's first pass). */
+  readonly measuring: boolean;
+
+  constructor(width: number, opts: { margin?: number; align?: Align; tableLevel?: number; measuring?: boolean } = {}) {
+    this.measuring = opts.measuring ?? false;
+    this.margin = opts.margin ?? MARGIN;
+    this.tableLevel = opts.tableLevel ?? 0;
+    this.lineBreaks = this.tableLevel > 0 ? 2 : 1;
     const par: ParFormat = {
-      align: Align.Left, leftMargin: MARGIN, rightMargin: MARGIN, width, listLevel: 0,
-      listNumber: 0, listKind: ListKind.None, ddMargin: MARGIN, compact: false,
+      align: opts.align ?? Align.Left, leftMargin: this.margin, rightMargin: this.margin, width, listLevel: 0,
+      listNumber: 0, listKind: ListKind.None, ddMargin: this.margin, compact: false,
     };
     this.stack.push({ name: '', lineBreak: 1, dontKill: 1, invisible: Invisible.No, par, link: null });
     this.dup();
@@ -472,6 +522,11 @@ class Formatter {
 
   private get par(): ParFormat {
     return this.top.par;
+  }
+
+  /** The paragraph format in force (the table code places its block with it). */
+  currentPar(): ParFormat {
+    return this.par;
   }
 
   /** The alignment as element behaviours left it (read through a call so TS does not narrow). */
@@ -563,8 +618,10 @@ class Formatter {
 
   center(): void {
     this.par.align = Align.Center;
-    this.par.leftMargin = 0;
-    this.par.rightMargin = 0;
+    if (this.tableLevel === 0) {
+      this.par.leftMargin = 0;
+      this.par.rightMargin = 0;
+    }
   }
 
   br(a: Map<string, string>): void {
@@ -580,8 +637,8 @@ class Formatter {
   }
 
   paragraph(a: Map<string, string>): void {
-    if (this.par.leftMargin < MARGIN) this.par.leftMargin = MARGIN;
-    if (this.par.rightMargin < MARGIN) this.par.rightMargin = MARGIN;
+    if (this.par.leftMargin < this.margin) this.par.leftMargin = this.margin;
+    if (this.par.rightMargin < this.margin) this.par.rightMargin = this.margin;
     this.alignAttr(a);
   }
 
@@ -630,10 +687,10 @@ class Formatter {
     this.top.link = null;
     this.alignAttr(a);
     if (this.alignNow() === Align.Justify) this.par.align = Align.Center;
-    this.par.leftMargin = MARGIN;
-    this.par.rightMargin = MARGIN;
+    this.par.leftMargin = this.margin;
+    this.par.rightMargin = this.margin;
     let n = this.widthAttr(a.get('width'));
-    if (n < 0) n = this.par.width - 2 * MARGIN - 4;
+    if (n < 0) n = this.par.width - 2 * this.margin - 4;
     // Links draws the rule with line-drawing characters (single or double by `size`); a dump
     // prints either as '-'.
     this.layout.noWrap = true;
@@ -656,8 +713,8 @@ class Formatter {
   }
 
   table(a: Map<string, string>): void {
-    this.par.leftMargin = MARGIN;
-    this.par.rightMargin = MARGIN;
+    this.par.leftMargin = this.margin;
+    this.par.rightMargin = this.margin;
     this.par.align = Align.Left;
     this.alignAttr(a);
   }
@@ -708,7 +765,7 @@ class Formatter {
     if (type === 'disc' || type === 'circle') p.listKind = ListKind.Circle;
     if (type === 'square') p.listKind = ListKind.Plus;
     p.leftMargin += 2 + (p.listLevel > 1 ? 1 : 0);
-    if (p.leftMargin > Math.trunc((p.width * 2) / 3)) p.leftMargin = Math.trunc((p.width * 2) / 3);
+    if (p.leftMargin > Math.trunc((p.width * 2) / 3) && this.tableLevel === 0) p.leftMargin = Math.trunc((p.width * 2) / 3);
     p.align = Align.Left;
     this.top.dontKill = 1;
   }
@@ -725,7 +782,7 @@ class Formatter {
     if (type === 'i' || type === 'r') p.listKind = ListKind.LowerRoman;
     if (type === 'I' || type === 'R') p.listKind = ListKind.UpperRoman;
     p.leftMargin += p.listLevel > 1 ? 1 : 0;
-    if (p.leftMargin > Math.trunc((p.width * 2) / 3)) p.leftMargin = Math.trunc((p.width * 2) / 3);
+    if (p.leftMargin > Math.trunc((p.width * 2) / 3) && this.tableLevel === 0) p.leftMargin = Math.trunc((p.width * 2) / 3);
     p.align = Align.Left;
     this.top.dontKill = 1;
   }
@@ -796,8 +853,8 @@ class Formatter {
   definitionData(): void {
     this.killUntil(false, [], ['DL']);
     const p = this.par;
-    p.leftMargin = p.ddMargin + 8;
-    if (p.leftMargin > Math.trunc((p.width * 2) / 3)) p.leftMargin = Math.trunc((p.width * 2) / 3);
+    p.leftMargin = p.ddMargin + (this.tableLevel > 0 ? 3 : 8);
+    if (p.leftMargin > Math.trunc((p.width * 2) / 3) && this.tableLevel === 0) p.leftMargin = Math.trunc((p.width * 2) / 3);
     p.align = Align.Left;
   }
 
@@ -1029,6 +1086,18 @@ class Formatter {
     }
     const info = ELEMENTS[name];
     if (info === undefined) return tag.end;
+    if (!isEnd && name === 'TABLE' && this.top.invisible === Invisible.No && this.tableLevel < MAX_TABLE_LEVEL) {
+      this.lnBreak(info.lineBreak);
+      const end = formatTable(this, s, tag, this.tableLevel + 1);
+      // The cells' layouts leave Links' shared state as a part ends: one break made, none absorbed.
+      this.lineBreaks = 1;
+      this.layout.noBreak = false;
+      this.putSpace = -1;
+      this.pos = 0;
+      this.wasBr = false;
+      this.lnBreak(2);
+      return end;
+    }
     if (!isEnd) this.openElement(name, info, tag);
     else this.closeElement(name, info);
     return tag.end;
@@ -1122,6 +1191,590 @@ function skipComment(s: string, i: number): number {
     h++;
   }
   return n;
+}
+
+
+// ---------------------------------------------------------------------------------------------
+// Tables (Links' html_tbl.c, text mode): parse the cells, size the columns from each cell's
+// narrowest and widest layout, lay the cells out, draw the frame.
+
+interface TableCell {
+  used: boolean;
+  spanned: boolean;
+  start: number;
+  end: number;
+  align: Align;
+  colspan: number;
+  rowspan: number;
+  minWidth: number;
+  maxWidth: number;
+  height: number;
+}
+
+const enum Rules {
+  None,
+  Rows,
+  Cols,
+  All,
+  Groups,
+}
+
+const F_ABOVE = 1;
+const F_BELOW = 2;
+const F_LHS = 4;
+const F_RHS = 8;
+const F_BOX = 15;
+
+function newCell(): TableCell {
+  return { used: false, spanned: false, start: -1, end: -1, align: Align.Left, colspan: 1, rowspan: 1, minWidth: 0, maxWidth: 0, height: 0 };
+}
+
+/** The offset just after the element closing `name` (nested ones counted when `sub`). */
+function skipElement(s: string, from: number, name: string, sub: boolean): number {
+  let level = 1;
+  let i = from;
+  while (i < s.length) {
+    const lt = s.indexOf('<', i);
+    if (lt < 0) return s.length;
+    if (s[lt + 1] === '!' || s[lt + 1] === '?') {
+      i = skipComment(s, lt);
+      continue;
+    }
+    const t = parseTag(s, lt);
+    if (t === null) {
+      i = lt + 1;
+      continue;
+    }
+    const n = t.name.toUpperCase();
+    if (sub && n === name) level++;
+    if (n === '/' + name && --level === 0) return t.end;
+    i = t.end;
+  }
+  return s.length;
+}
+
+class TableGrid {
+  cells: TableCell[][] = [];
+  cols = 0;
+  rows = 0;
+
+  cell(x: number, y: number): TableCell {
+    while (this.cells.length <= y) this.cells.push([]);
+    const row = this.cells[y] as TableCell[];
+    while (row.length <= x) row.push(newCell());
+    if (x >= this.cols) this.cols = x + 1;
+    if (y >= this.rows) this.rows = y + 1;
+    return row[x] as TableCell;
+  }
+
+  at(x: number, y: number): TableCell {
+    return (this.cells[y]?.[x]) ?? newCell();
+  }
+}
+
+/** parse_table: cells with their spans; returns the offset of the closing </table> (or the end). */
+function parseTable(s: string, from: number, grid: TableGrid): number {
+  let x = 0;
+  let y = -1;
+  let open: TableCell | null = null;
+  let rowAlign = Align.Left;
+  let i = from;
+  const close = (at: number) => {
+    if (open !== null) open.end = at;
+    open = null;
+  };
+  while (i < s.length) {
+    const lt = s.indexOf('<', i);
+    if (lt < 0) {
+      close(s.length);
+      return s.length;
+    }
+    if (s[lt + 1] === '!' || s[lt + 1] === '?') {
+      i = skipComment(s, lt);
+      continue;
+    }
+    const t = parseTag(s, lt);
+    if (t === null) {
+      i = lt + 1;
+      continue;
+    }
+    const name = t.name.toUpperCase();
+    i = t.end;
+    if (name === 'TABLE') {
+      i = skipElement(s, t.end, 'TABLE', true);
+      continue;
+    }
+    if (name === 'SCRIPT') {
+      i = skipElement(s, t.end, 'SCRIPT', false);
+      continue;
+    }
+    if (name === '/TABLE') {
+      close(lt);
+      return lt;
+    }
+    if (name === '/TR' || name === '/TD' || name === '/TH') {
+      close(lt);
+      continue;
+    }
+    if (name === 'TR') {
+      close(lt);
+      y++;
+      x = 0;
+      const al = parseAttrs(t.attrs).get('align')?.toLowerCase();
+      rowAlign = al === 'center' ? Align.Center : al === 'right' ? Align.Right : Align.Left;
+      continue;
+    }
+    if (name !== 'TD' && name !== 'TH') continue;
+    close(lt);
+    if (y === -1) {
+      y = 0;
+      x = 0;
+    }
+    let cell = grid.cell(x, y);
+    while (cell.used) {
+      if (cell.colspan === -1) break;
+      x++;
+      cell = grid.cell(x, y);
+    }
+    if (cell.used) continue;
+    const a = parseAttrs(t.attrs);
+    cell.used = true;
+    cell.start = t.end;
+    cell.end = s.length;
+    const al = a.get('align')?.toLowerCase();
+    cell.align = al === 'center' ? Align.Center : al === 'right' ? Align.Right : al === 'left' ? Align.Left : rowAlign;
+    let csp = numberAttr(a, 'colspan');
+    if (csp === -1) csp = 1;
+    let rsp = numberAttr(a, 'rowspan');
+    if (rsp === -1) rsp = 1;
+    csp = Math.max(1, Math.min(csp, 1000));
+    rsp = Math.max(1, Math.min(rsp, 1000));
+    let c = 1;
+    for (; c < csp; c++) {
+      const sc = grid.cell(x + c, y);
+      if (sc.used) break;
+      sc.used = true;
+      sc.spanned = true;
+    }
+    cell.colspan = c;
+    let r = 1;
+    outer: for (; r < rsp; r++) {
+      for (let k = 0; k < c; k++) {
+        if (grid.cell(x + k, y + r).used) break outer;
+      }
+      for (let k = 0; k < c; k++) {
+        const sc = grid.cell(x + k, y + r);
+        sc.used = true;
+        sc.spanned = true;
+      }
+    }
+    cell.rowspan = r;
+    open = cell;
+  }
+  close(s.length);
+  return s.length;
+}
+
+/** Spreads w over p[0..n) (dst_width), not beyond lim while other columns can take it. */
+function dstWidth(p: number[], off: number, n: number, w: number, lim: number[] | null): void {
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += p[off + i] as number;
+  if (sum >= w || n === 0) return;
+  let limit = lim;
+  let total = w;
+  for (;;) {
+    const d = Math.trunc((total - sum) / n);
+    const r = (total - sum) % n;
+    let over = 0;
+    for (let i = 0; i < n; i++) {
+      p[off + i] = (p[off + i] as number) + d + (i < r ? 1 : 0);
+      if (limit !== null && (p[off + i] as number) > (limit[off + i] as number)) {
+        over += (p[off + i] as number) - (limit[off + i] as number);
+        p[off + i] = limit[off + i] as number;
+      }
+    }
+    if (over === 0) return;
+    limit = null;
+    sum = 0;
+    total = over;
+  }
+}
+
+/** Lays a table out and writes it into the page; returns where parsing goes on. */
+function formatTable(page: Formatter, s: string, tag: ParsedTag, level: number): number {
+  const attrs = parseAttrs(tag.attrs);
+  const par = page.currentPar();
+  let border = numberAttr(attrs, 'border');
+  if (border === -1) border = attrs.has('border') || attrs.has('rules') || attrs.has('frame') ? 1 : 0;
+  let cellsp = numberAttr(attrs, 'cellspacing');
+  if (cellsp === -1) cellsp = 1;
+  let cellpd = numberAttr(attrs, 'cellpadding');
+  let vcellpd: number;
+  if (cellpd === -1) {
+    vcellpd = 0;
+    cellpd = border !== 0 ? 1 : 0;
+  } else {
+    // Text mode: padding in pixels becomes a character once it is half a character cell.
+    vcellpd = cellpd >= 9 ? 1 : 0;
+    cellpd = cellpd >= 5 ? 1 : 0;
+  }
+  if (border === 0) cellsp = 0;
+  else if (cellsp === 0) cellsp = 1;
+  if (border > 2) border = 2;
+  if (cellsp > 2) cellsp = 2;
+  let align = par.align === Align.Center || par.align === Align.Right ? par.align : Align.Left;
+  const al = attrs.get('align')?.toLowerCase();
+  if (al === 'left') align = Align.Left;
+  if (al === 'center') align = Align.Center;
+  if (al === 'right') align = Align.Right;
+  let frame = F_BOX;
+  const fr = attrs.get('frame')?.toLowerCase();
+  const frames: Record<string, number> = { void: 0, above: F_ABOVE, below: F_BELOW, hsides: F_ABOVE | F_BELOW, vsides: F_LHS | F_RHS, lhs: F_LHS, rhs: F_RHS, box: F_BOX, border: F_BOX };
+  if (fr !== undefined && frames[fr] !== undefined) frame = frames[fr] as number;
+  let rules = border !== 0 ? Rules.All : Rules.None;
+  const ru = attrs.get('rules')?.toLowerCase();
+  const ruleNames: Record<string, Rules> = { none: Rules.None, groups: Rules.Groups, rows: Rules.Rows, cols: Rules.Cols, all: Rules.All };
+  if (ru !== undefined && ruleNames[ru] !== undefined) rules = ruleNames[ru] as Rules;
+  if (border === 0) frame = 0;
+  let width = Math.max(0, par.width - (par.leftMargin + par.rightMargin));
+  let widthFree = true;
+  const wa = attrs.get('width');
+  if (wa !== undefined) {
+    const m = /^\s*([0-9]+)\s*(%?)\s*$/.exec(wa);
+    if (m !== null) {
+      const n = Number(m[1]);
+      width = Math.min(width, m[2] === '%' ? Math.trunc((n * width) / 100) : n);
+      widthFree = false;
+    }
+  }
+
+  const grid = new TableGrid();
+  const end = parseTable(s, tag.end, grid);
+  const nx = grid.cols;
+  const ny = grid.rows;
+  if (nx === 0 || ny === 0) return end;
+
+  const vline = (col: number): number => {
+    if (col === 0) return -1;
+    let w = 0;
+    if (rules === Rules.Cols || rules === Rules.All) w = cellsp;
+    if (w === 0 && cellpd !== 0) w = -1;
+    return w;
+  };
+  const hline = (row: number): number => {
+    if (row === 0) return -1;
+    if (rules === Rules.Rows || rules === Rules.All) return cellsp !== 0 || vcellpd !== 0 ? cellsp : -1;
+    return vcellpd !== 0 ? 0 : -1;
+  };
+  const layoutCell = (c: TableCell, w: number, pad: number, al: Align, measuring: boolean): Layout => {
+    const f = new Formatter(w, { margin: pad, align: al, tableLevel: level, measuring });
+    f.run(s.slice(c.start, c.end));
+    if (f.layout.xmax < f.layout.x) f.layout.xmax = f.layout.x;
+    return f.layout;
+  };
+
+  let minC: number[] = [];
+  let maxC: number[] = [];
+  let minT = 0;
+  let maxT = 0;
+  const measure = () => {
+    for (let yy = 0; yy < ny; yy++) {
+      for (let xx = 0; xx < nx; xx++) {
+        const c = grid.at(xx, yy);
+        if (!c.used || c.spanned) continue;
+        const l = layoutCell(c, 0, cellpd, Align.Left, true);
+        c.minWidth = l.x;
+        c.maxWidth = l.xmax;
+      }
+    }
+    minC = new Array<number>(nx).fill(0);
+    maxC = new Array<number>(nx).fill(0);
+    let span = 1;
+    for (;;) {
+      let next = Number.MAX_SAFE_INTEGER;
+      for (let xx = 0; xx < nx; xx++) {
+        for (let yy = 0; yy < ny; yy++) {
+          const c = grid.at(xx, yy);
+          if (c.spanned || !c.used || c.colspan + xx > nx) continue;
+          if (c.colspan === span) {
+            let p = 0;
+            for (let k = 1; k < span; k++) if (vline(xx + k) >= 0) p++;
+            dstWidth(minC, xx, span, c.minWidth - p, maxC);
+            dstWidth(maxC, xx, span, c.maxWidth - p, null);
+            for (let k = 0; k < span; k++) if ((minC[xx + k] as number) > (maxC[xx + k] as number)) maxC[xx + k] = minC[xx + k] as number;
+          } else if (c.colspan > span && c.colspan < next) next = c.colspan;
+        }
+      }
+      if (next === Number.MAX_SAFE_INTEGER) break;
+      span = next;
+    }
+    minT = 0;
+    maxT = 0;
+    for (let xx = 0; xx < nx; xx++) {
+      const vl = vline(xx) >= 0 ? 1 : 0;
+      minT += vl + (minC[xx] as number);
+      maxT += vl + (maxC[xx] as number);
+    }
+    const sides = ((frame & F_LHS ? 1 : 0) + (frame & F_RHS ? 1 : 0)) * (border !== 0 ? 1 : 0);
+    minT += sides;
+    maxT += sides;
+  };
+  measure();
+  if (page.measuring) {
+    // Measuring the cell this table sits in: only its narrowest and widest widths count.
+    const l = page.layout;
+    let maxW = maxT;
+    if (!widthFree && maxW > width) maxW = width;
+    if (maxW < minT) maxW = minT;
+    const margins = par.leftMargin + par.rightMargin;
+    if (maxW + margins > l.xmax) l.xmax = maxW + margins;
+    if (minT + margins > l.x) l.x = minT + margins;
+    return end;
+  }
+  // A table too wide with padding is tried without it (Links' cpd_pass).
+  if (minT > width && cellpd !== 0) {
+    const withPad = cellpd;
+    const padWidth = minT;
+    cellpd = 0;
+    measure();
+    if (minT > padWidth) {
+      cellpd = withPad;
+      measure();
+    }
+  }
+  const target = minT >= width ? minT : maxT < width && widthFree ? maxT : width;
+  const wC = distributeWidths(minC, maxC, target - minT);
+  const rw = target;
+
+  // Heights: each cell laid out at its width.
+  const cellLayouts = new Map<TableCell, Layout>();
+  const cellWidth = (xx: number, c: TableCell): number => {
+    let xw = 0;
+    for (let k = 0; k < c.colspan; k++) {
+      xw += wC[xx + k] as number;
+      if (k < c.colspan - 1 && vline(xx + k + 1) >= 0) xw++;
+    }
+    return xw;
+  };
+  for (let yy = 0; yy < ny; yy++) {
+    for (let xx = 0; xx < nx; xx++) {
+      const c = grid.at(xx, yy);
+      if (!c.used || c.spanned) continue;
+      const l = layoutCell(c, cellWidth(xx, c), cellpd, c.align, false);
+      c.height = l.height;
+      cellLayouts.set(c, l);
+    }
+  }
+  const rH = new Array<number>(ny).fill(0);
+  let span = 1;
+  for (;;) {
+    let next = Number.MAX_SAFE_INTEGER;
+    for (let yy = 0; yy < ny; yy++) {
+      for (let xx = 0; xx < nx; xx++) {
+        const c = grid.at(xx, yy);
+        if (!c.used || c.spanned) continue;
+        if (c.rowspan === span) {
+          let p = 0;
+          for (let k = 1; k < span; k++) if (hline(yy + k) >= 0) p++;
+          dstWidth(rH, yy, span, c.height - p, null);
+        } else if (c.rowspan > span && c.rowspan < next) next = c.rowspan;
+      }
+    }
+    if (next === Number.MAX_SAFE_INTEGER) break;
+    span = next;
+  }
+  let rh = ((frame & F_ABOVE ? 1 : 0) + (frame & F_BELOW ? 1 : 0)) * (border !== 0 ? 1 : 0);
+  for (let yy = 0; yy < ny; yy++) rh += (rH[yy] as number) + (yy > 0 && hline(yy) >= 0 ? 1 : 0);
+
+  const rows: string[][] = Array.from({ length: rh }, () => []);
+  const put = (px: number, py: number, ch: string) => {
+    const row = rows[py];
+    if (row === undefined) return;
+    while (row.length < px) row.push(' ');
+    row[px] = ch;
+  };
+  // Cells.
+  let xp = frame & F_LHS && border !== 0 ? 1 : 0;
+  for (let xx = 0; xx < nx; xx++) {
+    let yp = frame & F_ABOVE && border !== 0 ? 1 : 0;
+    for (let yy = 0; yy < ny; yy++) {
+      const c = grid.at(xx, yy);
+      const l = cellLayouts.get(c);
+      if (l !== undefined) {
+        let yw = 0;
+        for (let k = 0; k < c.rowspan; k++) {
+          yw += rH[yy + k] as number;
+          if (k < c.rowspan - 1 && hline(yy + k + 1) >= 0) yw++;
+        }
+        const dy = Math.trunc((yw - c.height) / 2);
+        l.lines.forEach((line, ly) => {
+          if (ly >= c.height) return;
+          line.forEach((ch, lx) => {
+            if (ch !== ' ' || lx < line.length) put(xp + lx, yp + dy + ly, ch);
+          });
+        });
+      }
+      yp += rH[yy] as number;
+      if (yy < ny - 1 && hline(yy + 1) >= 0) yp++;
+    }
+    if (xx < nx - 1) {
+      if (vline(xx + 1) >= 0) xp++;
+      xp += wC[xx] as number;
+    }
+  }
+  // Frame: which line segments exist (get_table_frame), then points, rules and edges.
+  const hAt = new Map<string, number>();
+  const vAt = new Map<string, number>();
+  for (let yy = 0; yy < ny; yy++) {
+    for (let xx = 0; xx < nx; xx++) {
+      const c = grid.at(xx, yy);
+      if (!c.used || c.spanned) continue;
+      if (rules !== Rules.None && rules !== Rules.Cols) {
+        for (let k = 0; k < c.colspan; k++) {
+          hAt.set(`${xx + k},${yy}`, cellsp);
+          hAt.set(`${xx + k},${yy + c.rowspan}`, cellsp);
+        }
+      }
+      if (rules !== Rules.None && rules !== Rules.Rows) {
+        for (let k = 0; k < c.rowspan; k++) {
+          vAt.set(`${xx},${yy + k}`, cellsp);
+          vAt.set(`${xx + c.colspan},${yy + k}`, cellsp);
+        }
+      }
+    }
+  }
+  for (let xx = 0; xx < nx; xx++) {
+    hAt.set(`${xx},0`, frame & F_ABOVE ? border : 0);
+    hAt.set(`${xx},${ny}`, frame & F_BELOW ? border : 0);
+  }
+  for (let yy = 0; yy < ny; yy++) {
+    vAt.set(`0,${yy}`, frame & F_LHS ? border : 0);
+    vAt.set(`${nx},${yy}`, frame & F_RHS ? border : 0);
+  }
+  const H = (i: number, j: number) => hAt.get(`${i},${j}`) ?? -1;
+  const V = (i: number, j: number) => vAt.get(`${i},${j}`) ?? -1;
+  // Links draws box characters; a dump prints corners and crossings as '+', a T as the line it
+  // continues, straight lines as '-' and '|'.
+  const point = (px: number, py: number, i: number, j: number) => {
+    if (!(H(i - 1, j) >= 0 || H(i, j) >= 0 || V(i, j - 1) >= 0 || V(i, j) >= 0)) return;
+    const up = V(i, j - 1) > 0;
+    const down = V(i, j) > 0;
+    const left = H(i - 1, j) > 0;
+    const right = H(i, j) > 0;
+    const horiz = left || right;
+    const vert = up || down;
+    let ch = ' ';
+    if (horiz && vert) ch = left && right && !(up && down) ? '-' : up && down && !(left && right) ? '|' : '+';
+    else if (horiz) ch = '-';
+    else if (vert) ch = '|';
+    put(px, py, ch);
+  };
+  let cy = 0;
+  for (let j = 0; j <= ny; j++) {
+    let cx = 0;
+    const ruled = (j > 0 && j < ny && hline(j) >= 0) || (j === 0 && border !== 0 && frame & F_ABOVE) || (j === ny && border !== 0 && frame & F_BELOW);
+    if (ruled) {
+      let i = 0;
+      for (; i < nx; i++) {
+        const w = i > 0 ? vline(i) : border !== 0 && frame & F_LHS ? border : -1;
+        if (w >= 0) {
+          point(cx, cy, i, j);
+          if (j < ny && V(i, j) > 0) for (let q = 0; q < (rH[j] as number); q++) put(cx, cy + 1 + q, '|');
+          cx++;
+        }
+        const cw = wC[i] as number;
+        if (H(i, j) >= 0) for (let q = 0; q < cw; q++) put(cx + q, cy, H(i, j) > 0 ? '-' : ' ');
+        cx += cw;
+      }
+      if (border !== 0 && frame & F_RHS) {
+        point(cx, cy, i, j);
+        if (j < ny && V(i, j) > 0) for (let q = 0; q < (rH[j] as number); q++) put(cx, cy + 1 + q, '|');
+      }
+      cy++;
+    } else if (j < ny) {
+      for (let i = 0; i <= nx; i++) {
+        if ((i > 0 && i < nx && vline(i) >= 0) || (i === 0 && border !== 0 && frame & F_LHS) || (i === nx && border !== 0 && frame & F_RHS)) {
+          if (V(i, j) > 0) for (let q = 0; q < (rH[j] as number); q++) put(cx, cy + q, '|');
+          cx++;
+        }
+        if (i < nx) cx += wC[i] as number;
+      }
+    }
+    if (j < ny) cy += rH[j] as number;
+  }
+
+  let x0 = par.leftMargin;
+  if (align === Align.Center) x0 = Math.trunc((par.width + par.leftMargin - par.rightMargin - rw) / 2);
+  if (align === Align.Right) x0 = par.width - par.rightMargin - rw;
+  if (x0 + rw > par.width) x0 = par.width - rw;
+  if (x0 < 0) x0 = 0;
+  page.layout.placeBlock(x0, rows);
+  const margins = par.leftMargin + par.rightMargin;
+  if (rw + margins > page.layout.x) page.layout.x = Math.min(par.width, rw + margins);
+  return end;
+}
+
+/** distribute_widths with automatic column widths: grow columns toward their widest layouts. */
+function distributeWidths(minC: number[], maxC: number[], extra: number): number[] {
+  const w = [...minC];
+  let d = extra;
+  if (d <= 0) return w;
+  const n = w.length;
+  const mmax = Math.max(0, ...maxC);
+  let om = 2;
+  while (d > 0) {
+    const weight = new Array<number>(n).fill(0);
+    const room = new Array<number>(n).fill(0);
+    let total = 0;
+    for (let i = 0; i < n; i++) {
+      if (om === 2 || om === 3) {
+        if ((w[i] as number) < (maxC[i] as number)) {
+          room[i] = (maxC[i] as number) - (w[i] as number);
+          weight[i] = mmax !== 0 ? 5 + Math.trunc(((maxC[i] as number) * 10) / mmax) : 1;
+        }
+      } else if (om === 5 || om === 6) {
+        weight[i] = 1;
+        room[i] = Number.MAX_SAFE_INTEGER;
+      } else if (om > 6) {
+        return w;
+      }
+      total += weight[i] as number;
+    }
+    if (total === 0) {
+      om++;
+      continue;
+    }
+    const used = new Array<boolean>(n).fill(false);
+    const dd = d;
+    let progressed = false;
+    for (;;) {
+      let best = 0;
+      let bi = -1;
+      for (let i = 0; i < n; i++) {
+        if (weight[i] === 0 || used[i]) continue;
+        let ss = Math.trunc((dd * (weight[i] as number)) / total);
+        if (ss === 0) ss = 1;
+        if (ss > (room[i] as number)) ss = room[i] as number;
+        if (ss > best) {
+          best = ss;
+          bi = i;
+        }
+      }
+      if (bi === -1) break;
+      used[bi] = true;
+      const before = w[bi] as number;
+      w[bi] = before + best;
+      d -= best;
+      while (d < 0) {
+        w[bi] = (w[bi] as number) - 1;
+        d++;
+      }
+      progressed = true;
+      if (d === 0) break;
+    }
+    if (!progressed) om++;
+  }
+  return w;
 }
 
 /**

@@ -82,6 +82,15 @@ describe('linksDump: the reference pages', () => {
     expect(linksDump(PAGE_WITHOUT_TABLE)).toBe(PAGE_DUMP);
   });
 
+  it('renders the bordered table of the reference page with ASCII frames', () => {
+    const html = PAGE_WITHOUT_TABLE.replace(
+      '<h3>Third</h3>\n',
+      '<h3>Third</h3>\n<table border="1"><tr><th>Name</th><th>Value</th></tr><tr><td>a</td><td>1</td></tr></table>\n',
+    );
+    const table = ['   +--------------+', '   | Name | Value |', '   |------+-------|', '   | a    | 1     |', '   +--------------+', ''];
+    expect(linksDump(html)).toBe(PAGE_DUMP.replace('  Third\n\n', `  Third\n\n${table.join('\n')}\n`));
+  });
+
   it('wraps at width-3 with -width 40', () => {
     const lines = linksDump(PAGE_WITHOUT_TABLE, { width: 40 }).split('\n').slice(0, 8);
     expect(lines).toEqual([
@@ -188,8 +197,27 @@ describe('linksDump: rules', () => {
     );
   });
 
-  it('renders a table as the text of its cells when Links table layout is not modelled', () => {
+  it('lays out a borderless table in aligned columns one blank apart', () => {
     expect(linksDump('<table><tr><td>a</td><td>b</td></tr><tr><td>c</td></tr></table>')).toBe('   a b\n   c\n');
+    expect(linksDump('<table><tr><th>Name</th><th>Value</th></tr><tr><td>a</td><td>1</td></tr></table><p>after</p>')).toBe(
+      '   Name Value\n   a    1\n\n   after\n',
+    );
+  });
+
+  it('lays out a table nested in a cell', () => {
+    expect(linksDump('<table><tr><td><table border=1><tr><td>in</td></tr></table></td><td>out</td></tr></table>')).toBe(
+      '   +----+\n   | in | out\n   +----+\n',
+    );
+  });
+
+  it('wraps a table cell that does not fit and spans columns', () => {
+    const long = 'word '.repeat(30).trim();
+    const out = linksDump(`<table border="1"><tr><td>${long}</td><td>x</td></tr><tr><td colspan="2">both</td></tr></table>`);
+    const lines = out.trimEnd().split('\n');
+    for (const l of lines) expect(l.length).toBeLessThanOrEqual(77);
+    expect(lines[0]).toMatch(/^   \+-+\+$/);
+    expect(lines.at(-1)).toBe(lines[0]);
+    expect(lines.some((l) => /^   \| both +\|$/.test(l))).toBe(true);
   });
 
   it('rejects an unusable width', () => {
