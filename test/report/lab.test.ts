@@ -11,6 +11,7 @@ import type { BuiltReport, LabCaptureBytes, LabRunData } from '../../src/report/
 import { buildReport, buildReportFromRun, runOutputFromLab } from '../../src/report/index.ts';
 import { buildLab, loadScenario, type StepOutcome } from '../../src/scenario/index.ts';
 import { requireTsharkOrSkip } from '../support/tshark.ts';
+import { cleanupBrowserDirs, layout, render, requireBrowserOrSkip } from './browser.ts';
 import { checkClaims } from './claims.ts';
 import { parseXml } from './xml.ts';
 
@@ -98,6 +99,17 @@ describe('the report of a simulated lab run', () => {
 
   it('writes well-formed HTML', () => {
     expect(parseXml(one.report.html).name).toBe('html');
+  });
+});
+
+describe('the simulated run’s report in headless Chromium', () => {
+  afterAll(cleanupBrowserDirs);
+  it('renders with no console message and nothing wider than A4', (ctx) => {
+    requireBrowserOrSkip(ctx);
+    expect(render(one.report.html, 1240, 1754).consoleLines).toEqual([]);
+    const m = layout(one.report.html);
+    expect(m.scroll, JSON.stringify(m)).toBeLessThanOrEqual(m.page);
+    expect(m.right, JSON.stringify(m)).toBeLessThanOrEqual(m.page);
   });
 });
 
