@@ -1,5 +1,5 @@
 // `lbsim import LABDIR [-o FILE]` and `lbsim schema [-o FILE]`.
-import { importLab, scenarioJsonSchema, scenarioToYaml } from '../scenario/index.ts';
+import { buildLab, importLab, scenarioJsonSchema, scenarioToYaml } from '../scenario/index.ts';
 import { isLabFolder, readLabFolder, writeFileAtomic } from './files.ts';
 import { CliError } from './io.ts';
 import type { CommandModule } from './program.ts';
@@ -18,6 +18,9 @@ export const importCommands: CommandModule = (program, ctx, { examples }) => {
     .action((labDir: string, opts: { output?: string }) => {
       if (!isLabFolder(labDir)) throw new CliError(`${labDir}: not a folder (expected a Netkit/Kathará lab folder with lab.conf)`);
       const scenario = importLab(readLabFolder(labDir, (m) => ctx.io.err(`${m}\n`)));
+      // Boot it once, without captures: an iptables line iptables would refuse is reported now,
+      // with its startup file and line, rather than when the scenario is first run.
+      buildLab(scenario).close();
       const yaml = scenarioToYaml(scenario, ` Imported by "lbsim import" from the lab folder ${labDir}.\n Format: docs/scenario.md. Add steps (HOST: command) to run experiments.`);
       if (opts.output !== undefined) writeFileAtomic(opts.output, yaml);
       else ctx.io.out(yaml);

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadScenario } from '../../src/scenario/index.ts';
@@ -22,6 +22,17 @@ describe('lbsim import / schema', () => {
     expect(r.stderr).toBe(`${dir}/lab.conf: no lab.conf in this folder\n  found:    ${dir}\n`
       + '  expected: a Netkit or Kathará lab folder: lab.conf, HOST.startup files and HOST/ folders\n');
     expect(existsSync(join(dir, 'x.yaml'))).toBe(false);
+  });
+
+  it('a bad iptables line in a startup file: exit 2 naming file:line and iptables\' message', async () => {
+    const dir = tempDir();
+    cpSync(join(FIXTURES, 'kathara-lb'), dir, { recursive: true });
+    const f = join(dir, 'ws_ip.startup');
+    writeFileSync(f, readFileSync(f, 'utf8').replace('--source 10.0.0.11', '--source 10.0.0.300'));
+    const r = await lbsim('import', dir);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(new RegExp(`^${dir}/ws_ip\\.startup:5:1: iptables-legacy failed with exit status 2: .*10\\.0\\.0\\.300.* \\(on ws_ip\\)\\n {2}found: {4}iptables-legacy --table nat --append PREROUTING --destination 10\\.0\\.0\\.3 --source 10\\.0\\.0\\.300`));
   });
 
   it('a folder that does not exist', async () => {
