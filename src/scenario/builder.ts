@@ -155,8 +155,9 @@ export class Lab {
       case 'iptables': {
         const r = lh.netfilter.exec(a.argv);
         if (r.exitCode !== 0) {
-          throw fail(`${a.argv[0]} failed with exit status ${r.exitCode}: ${r.stderr.trim().split('\n').filter((l) => l !== '').join(' ')}`,
-            'an iptables command that runs (see FORMATS.md for the accepted syntax)');
+          // iptables' first line says what is wrong; the rest is its "Try `iptables -h'" hint.
+          const why = r.stderr.split('\n').find((l) => l.trim() !== '') ?? `exit status ${r.exitCode}`;
+          throw fail(`${a.argv[0]} failed with exit status ${r.exitCode}: ${why}`, `a command ${a.argv[0]} accepts (see iptables(8); lbsim prints what iptables 1.8.9 would)`);
         }
         return;
       }
