@@ -106,6 +106,8 @@ function truesize(len: number): number {
 export class TcpSocket {
   state: TcpState;
   handlers: TcpHandlers = {};
+  /** Opened by connect() (its local port is an ephemeral one). */
+  activeOpen = false;
 
   // ---- send side (RFC 9293 names)
   private iss = 0;

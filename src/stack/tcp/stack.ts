@@ -82,13 +82,24 @@ class TimeWaitEntry {
     public tsRecent: number,
     readonly tsOffset: number,
     readonly window: number,
+    /** Opened by connect(): its local port counts as used towards the remote endpoint. */
+    readonly active: boolean,
   ) {}
 }
 
 type Conn = TcpSocket | TimeWaitEntry;
 
-function localKey(addr: number, port: number): number {
-  return addr * 65536 + port;
+/**
+ * One number per connection that fits a double exactly: the remote address and the XOR of the two
+ * ports. A client's connections differ in the local port, a server's in the remote port, so keys
+ * rarely collide; a collision shares a bucket (an array) and the lookup compares all four fields.
+ */
+function connKey(localPort: number, remoteAddr: number, remotePort: number): number {
+  return remoteAddr * 65536 + ((remotePort ^ localPort) & 0xffff);
+}
+
+function sameTuple(c: Conn, localAddr: number, localPort: number, remoteAddr: number, remotePort: number): boolean {
+  return c.localPort === localPort && c.remotePort === remotePort && c.remoteAddr === remoteAddr && c.localAddr === localAddr;
 }
 
 export class TcpStack implements TcpSocketOwner {
@@ -107,8 +118,13 @@ export class TcpStack implements TcpSocketOwner {
   private readonly scheduler: Scheduler;
   private readonly secrets: TcpSecrets;
   private readonly ports: EphemeralPorts;
-  /** (local addr, local port) -> (remote addr, remote port) -> connection. */
-  private readonly conns = new Map<number, Map<number, Conn>>();
+  /** Every connection and TIME_WAIT entry, by connKey(). */
+  private readonly conns = new Map<number, Conn | Conn[]>();
+  /**
+   * Local ports our active opens use towards each remote endpoint (remote addr * 65536 + port):
+   * the ephemeral-port scan tests a port with one array read instead of a table lookup.
+   */
+  private readonly portUse = new Map<number, Uint8Array>();
   private readonly listeners = new Map<number, ListenerEntry[]>();
   private connCount = 0;
   private timeWaitCount = 0;
@@ -178,21 +194,16 @@ export class TcpStack implements TcpSocketOwner {
       t.tsRecent,
       t.tsOffset,
       t.window,
+      sock.activeOpen,
     );
-    this.put(tw);
+    this.replace(sock, tw);
     this.connCount--;
     this.timeWaitCount++;
     this.armTimeWait(tw);
   }
 
   release(sock: TcpSocket): void {
-    const inner = this.conns.get(localKey(sock.localAddr, sock.localPort));
-    const k = localKey(sock.remoteAddr, sock.remotePort);
-    if (inner !== undefined && inner.get(k) === sock) {
-      inner.delete(k);
-      if (inner.size === 0) this.conns.delete(localKey(sock.localAddr, sock.localPort));
-      this.connCount--;
-    }
+    if (this.remove(sock)) this.connCount--;
   }
 
   // ------------------------------------------------------------------ API
@@ -240,12 +251,16 @@ export class TcpStack implements TcpSocketOwner {
       this.scheduler.after(0, () => handlers.onError?.(dead, 'net-unreachable'));
       return dead;
     }
+    const use = this.portUse.get(dst * 65536 + dstPort);
     const port =
       opts.srcPort ??
-      this.ports.pick(src, dst, dstPort, (p) => !this.listeners.has(p) && this.lookup(src, p, dst, dstPort) === undefined);
+      this.ports.pick(src, dst, dstPort, (p) =>
+        use === undefined ? !this.listeners.has(p) : use[p] === 0 && !this.listeners.has(p) && this.lookup(src, p, dst, dstPort) === undefined,
+      );
     if (port === undefined) throw new Error(`${this.env.hostName}: no free local port towards ${dst}:${dstPort} (EADDRNOTAVAIL)`);
     const sock = new TcpSocket(this, src, port, dst, dstPort);
     sock.handlers = handlers;
+    sock.activeOpen = true;
     this.put(sock);
     this.connCount++;
     this.stats.activeOpens++;
@@ -314,28 +329,56 @@ export class TcpStack implements TcpSocketOwner {
   // ------------------------------------------------------------------ internals
 
   private lookup(localAddr: number, localPort: number, remoteAddr: number, remotePort: number): Conn | undefined {
-    return this.conns.get(localKey(localAddr, localPort))?.get(localKey(remoteAddr, remotePort));
+    const v = this.conns.get(connKey(localPort, remoteAddr, remotePort));
+    if (v === undefined) return undefined;
+    if (!Array.isArray(v)) return sameTuple(v, localAddr, localPort, remoteAddr, remotePort) ? v : undefined;
+    for (const c of v) if (sameTuple(c, localAddr, localPort, remoteAddr, remotePort)) return c;
+    return undefined;
   }
 
   private put(c: Conn): void {
-    const lk = localKey(c.localAddr, c.localPort);
-    let inner = this.conns.get(lk);
-    if (inner === undefined) {
-      inner = new Map();
-      this.conns.set(lk, inner);
+    const k = connKey(c.localPort, c.remoteAddr, c.remotePort);
+    const v = this.conns.get(k);
+    if (v === undefined) this.conns.set(k, c);
+    else if (Array.isArray(v)) v.push(c);
+    else this.conns.set(k, [v, c]);
+    if (isActive(c)) this.markPort(c, 1);
+  }
+
+  /** Removes `c` from the table; false when it was not there. */
+  private remove(c: Conn): boolean {
+    const k = connKey(c.localPort, c.remoteAddr, c.remotePort);
+    const v = this.conns.get(k);
+    if (v === undefined) return false;
+    if (Array.isArray(v)) {
+      const i = v.indexOf(c);
+      if (i < 0) return false;
+      v.splice(i, 1);
+      if (v.length === 1) this.conns.set(k, v[0]!);
+    } else if (v === c) this.conns.delete(k);
+    else return false;
+    if (isActive(c)) this.markPort(c, -1);
+    return true;
+  }
+
+  /** A socket becomes its TIME_WAIT entry in place (same 4-tuple, same port use). */
+  private replace(sock: TcpSocket, tw: TimeWaitEntry): void {
+    this.remove(sock);
+    this.put(tw);
+  }
+
+  private markPort(c: Conn, delta: number): void {
+    const k = c.remoteAddr * 65536 + c.remotePort;
+    let use = this.portUse.get(k);
+    if (use === undefined) {
+      use = new Uint8Array(65536);
+      this.portUse.set(k, use);
     }
-    inner.set(localKey(c.remoteAddr, c.remotePort), c);
+    use[c.localPort] = use[c.localPort]! + delta;
   }
 
   private dropTimeWait(tw: TimeWaitEntry): void {
-    const lk = localKey(tw.localAddr, tw.localPort);
-    const inner = this.conns.get(lk);
-    const k = localKey(tw.remoteAddr, tw.remotePort);
-    if (inner !== undefined && inner.get(k) === tw) {
-      inner.delete(k);
-      if (inner.size === 0) this.conns.delete(lk);
-      this.timeWaitCount--;
-    }
+    if (this.remove(tw)) this.timeWaitCount--;
     this.cancel(tw.timer);
     tw.timer = null;
   }
@@ -439,6 +482,10 @@ export class TcpStack implements TcpSocketOwner {
     this.stats.outSegs++;
     this.env.sendIpv4({ src, dst, protocol: IP_PROTO_TCP, ipId, ttl: this.cfg.ttl, df: true, payload: buf, confirmNeighbour });
   }
+}
+
+function isActive(c: Conn): boolean {
+  return c instanceof TcpSocket ? c.activeOpen : c.active;
 }
 
 /** icmp_err_convert[] for destination unreachable, and time exceeded (EHOSTUNREACH). */
