@@ -1,7 +1,7 @@
 // `lbsim run`, `lbsim exec` and `lbsim shell`: boot a scenario (the lab by default, a scenario
 // file, or a Netkit/Kathará lab folder), run console steps in virtual time, print the transcript,
 // and write the captures and listings.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, rmdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -38,7 +38,10 @@ interface RunOptions {
 class CaptureFiles {
   private readonly sinks: FileSink[] = [];
   readonly files: CaptureFile[] = [];
-  constructor(readonly dir: string) {}
+  private readonly existed: boolean;
+  constructor(readonly dir: string) {
+    this.existed = existsSync(dir);
+  }
   factory = (file: CaptureFile): FileSink => {
     const sink = new FileSink(join(this.dir, file.name));
     this.sinks.push(sink);
@@ -52,8 +55,16 @@ class CaptureFiles {
       return { file, bytes: new Uint8Array(b.buffer, b.byteOffset, b.byteLength) };
     });
   }
+  /** Removes what a failed run started writing (and the folder, if the run created it and it is empty). */
   abort(): void {
     for (const s of this.sinks) s.abort();
+    if (!this.existed) {
+      try {
+        rmdirSync(this.dir);
+      } catch {
+        // not empty (files of an earlier step) or already gone: leave it
+      }
+    }
   }
 }
 
