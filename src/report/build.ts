@@ -378,8 +378,10 @@ class ReportBuilder {
       items.push([m.q3Connections(vip.address, pkts.join(' + '), total, o.connectionsToVip, o.packetsToVip)]);
       const bytes = counted.reduce((a, c) => a + (c.counters?.bytes.value ?? 0), 0);
       const lengths = o.firstPacketIpLengths;
-      if (total > 0 && bytes % total === 0 && lengths.length === 1 && lengths[0]!.length === bytes / total) {
-        items.push([m.q3Bytes60(bytes, total, bytes / total)]);
+      const per = total > 0 ? bytes / total : 0;
+      if (total > 0 && lengths.length === 1 && lengths[0]!.length === per) {
+        // 60 is a Linux SYN with MSS, SACK-permitted, timestamps and window scale (LINUX.md): say so only then.
+        items.push([per === 60 ? m.q3Bytes60(bytes, total, per) : m.q3BytesUniform(bytes, total, per)]);
       } else {
         items.push([m.q3BytesOther(bytes, total, lengths.map((l) => `${l.length} × ${l.count}`).join(', ') || m.none)]);
       }

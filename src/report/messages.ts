@@ -136,6 +136,8 @@ const fr = {
     `PREROUTING, règles DNAT vers ${vip} : ${parts} = ${total} paquets comptés. Les captures montrent ${connections} nouvelle(s) connexion(s) vers ${vip}, qui ont transporté ${packets} paquets vers la VIP au total : la table nat compte des connexions (leur premier paquet), pas des paquets.`,
   q3Bytes60: (bytes: number, pkts: number, per: number) =>
     `bytes = ${bytes} = ${pkts} × ${per} : chaque paquet compté est le SYN d’une connexion, dont la longueur IP totale est ${per} octets (20 d’en-tête IP + 20 d’en-tête TCP + 20 d’options : MSS, SACK permis, horodatage, facteur d’échelle de fenêtre).`,
+  q3BytesUniform: (bytes: number, pkts: number, per: number) =>
+    `bytes = ${bytes} = ${pkts} × ${per} : chaque paquet compté est le premier paquet d’une connexion, de longueur IP totale ${per} octets.`,
   q3BytesOther: (bytes: number, pkts: number, lengths: string) =>
     `bytes = ${bytes} pour ${pkts} paquets ; longueurs IP totales des premiers paquets dans les captures : ${lengths}.`,
   q3FirstRule: (num: number, reached: number, matched: number, what: string) =>
@@ -310,6 +312,8 @@ const en: Messages = {
     `PREROUTING, DNAT rules for ${vip}: ${parts} = ${total} packets counted. The captures show ${connections} new connection(s) to ${vip}, which carried ${packets} packets to the VIP in all: the nat table counts connections (their first packet), not packets.`,
   q3Bytes60: (bytes, pkts, per) =>
     `bytes = ${bytes} = ${pkts} × ${per}: each counted packet is a connection’s SYN, whose IP total length is ${per} bytes (20 of IP header + 20 of TCP header + 20 of options: MSS, SACK permitted, timestamps, window scale).`,
+  q3BytesUniform: (bytes, pkts, per) =>
+    `bytes = ${bytes} = ${pkts} × ${per}: each counted packet is a connection’s first packet, ${per} bytes of IP total length.`,
   q3BytesOther: (bytes, pkts, lengths) => `bytes = ${bytes} for ${pkts} packets; IP total lengths of the first packets in the captures: ${lengths}.`,
   q3FirstRule: (num, reached, matched, what) => `Rule ${num} (${what}): it sees all ${reached} connections and takes ${matched}.`,
   q3LaterRule: (num, reached, matched, what, share) =>
