@@ -104,6 +104,16 @@ describe('buildReport: the numbers are the data’s', () => {
     expect(bad).toContain('3 of 4 run(s) exactly as predicted. Random policy: 5 of 6 server share(s)');
     expect(bad).toContain('for 2 of 3 switch(es)');
   });
+  it('explains 52-byte first packets without the 60-byte option list', () => {
+    const d = makeData(VARIANT_A);
+    const sw = d.q3[1]!;
+    for (const r of sw.chains.find((c) => c.name === 'PREROUTING')!.rules) r.bytes = { value: r.pkts.value * 52, text: String(r.pkts.value * 52), exact: true };
+    sw.observed.firstPacketIpLengths = [{ length: 52, count: sw.observed.connectionsToVip }];
+    const en = buildReport(d, 'en').markdown;
+    expect(en).toContain(`bytes = ${204 * 52} = 204 × 52: each counted packet is a connection’s first packet, 52 bytes of IP total length.`);
+    sw.observed.firstPacketIpLengths = [{ length: 52, count: 200 }, { length: 60, count: 4 }];
+    expect(buildReport(d, 'en').markdown).toContain('IP total lengths of the first packets in the captures: 52 × 200, 60 × 4.');
+  });
   it('formats dates without Date', () => {
     expect(utcString(1319625000)).toBe('2011-10-26 10:30:00 UTC');
     expect(utcString(951782400)).toBe('2000-02-29 00:00:00 UTC');
