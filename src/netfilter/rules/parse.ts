@@ -180,10 +180,6 @@ interface LoadedMatch {
   flags: OptionFlags;
 }
 
-function opt2char(c: string): string {
-  return c;
-}
-
 export function parseIptablesArgs(argv: readonly string[], backend: Backend): ParsedCommand {
   const out: ParsedCommand = {
     commands: [],
@@ -234,9 +230,9 @@ export function parseIptablesArgs(argv: readonly string[], backend: Backend): Pa
   };
 
   const setOption = (c: string, inv: boolean): void => {
-    if (given.has(c)) throw paramError(`multiple -${opt2char(c)} flags not allowed`);
+    if (given.has(c)) throw paramError(`multiple -${c} flags not allowed`);
     given.add(c);
-    if (inv && !INVERTIBLE.has(c)) throw paramError(`cannot have ! before -${opt2char(c)}`);
+    if (inv && !INVERTIBLE.has(c)) throw paramError(`cannot have ! before -${c}`);
   };
 
   const addCommand = (c: CommandLetter, inv: boolean): void => {
