@@ -399,6 +399,7 @@ class ReportBuilder {
     this.policyLine(items, pre_, o.connectionsRouted, Math.max(0, o.connectionsToVip - dnatTotal));
     const masq = post?.rules.find((r) => r.target === 'MASQUERADE');
     const vip0 = vips[0];
+    if (post?.policy !== null && post !== undefined) items.push([m.q3PolicyPost(post.policyPkts.value, post.policyBytes.value)]);
     if (masq !== undefined && vip0 !== undefined) {
       items.push([
         m.q3Masquerade(masq.pkts.value, masq.bytes.value, masq.source, masq.destination, dnatTotal, o.connectionsRouted, o.connectionsMasqueraded, vip0.insideIface, vip0.insideAddress),

@@ -149,6 +149,8 @@ const fr = {
     `Ligne de politique de PREROUTING (policy ACCEPT ${policyPkts} packets, ${policyBytes} bytes) : premiers paquets arrivés au bout de la chaîne sans qu’aucune règle ne corresponde. Les captures en montrent ${routed + vipLeft} : ${routed} connexion(s) simplement routée(s) par le switch${routed > 0 ? ' (par exemple les wget de référence du script, adressés directement aux serveurs)' : ''} et ${vipLeft} vers la VIP qu’aucune règle n’a prise.`,
   q3PolicyNft: (observed: number) =>
     `Le compteur vaut 0 alors que ${observed} premier(s) paquet(s) sont tombés au bout de la chaîne : le back end nf_tables d’iptables ne compte pas la politique (iptables-legacy, celui de Netkit, la compte).`,
+  q3PolicyPost: (pkts: number, bytes: number) =>
+    `Ligne de politique de POSTROUTING (policy ACCEPT ${pkts} packets, ${bytes} bytes) : de même, les premiers paquets de connexions sortantes qu’aucune règle de POSTROUTING n’a pris (ni la source ni la destination de MASQUERADE), par exemple une connexion ouverte par le switch lui-même.`,
   q3PolicyMatches: 'Ce nombre correspond aux captures.',
   q3PolicyMismatch: (listed: number, observed: number) => `Le listing dit ${listed}, les captures ${observed} : écart à examiner.`,
   q3Masquerade: (pkts: number, bytes: number, src: string, dst: string, dnat: number, routed: number, observed: number, iface: string, addr: string) =>
@@ -323,6 +325,8 @@ const en: Messages = {
     `PREROUTING’s policy line (policy ACCEPT ${policyPkts} packets, ${policyBytes} bytes): first packets that reached the end of the chain with no rule matching. The captures show ${routed + vipLeft}: ${routed} connection(s) merely routed by the switch${routed > 0 ? ' (e.g. the script’s reference wgets, addressed to the servers directly)' : ''} and ${vipLeft} to the VIP that no rule took.`,
   q3PolicyNft: (observed) =>
     `The counter is 0 although ${observed} first packet(s) fell off the end of the chain: iptables’ nf_tables back end does not count the policy (iptables-legacy, Netkit’s, does).`,
+  q3PolicyPost: (pkts, bytes) =>
+    `POSTROUTING’s policy line (policy ACCEPT ${pkts} packets, ${bytes} bytes): likewise, first packets of outgoing connections that no POSTROUTING rule took (neither MASQUERADE’s source nor its destination), e.g. a connection the switch opened itself.`,
   q3PolicyMatches: 'This number agrees with the captures.',
   q3PolicyMismatch: (listed, observed) => `The listing says ${listed}, the captures ${observed}: a discrepancy to look into.`,
   q3Masquerade: (pkts, bytes, src, dst, dnat, routed, observed, iface, addr) =>
