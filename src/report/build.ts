@@ -173,7 +173,7 @@ class ReportBuilder {
       }
     }
     this.blocks.push(table([m.thHost, m.thRole, m.thIface, m.thDomain, m.thAddress], rows));
-    this.blocks.push(
+    if (t.vips.length > 0) this.blocks.push(
       table(
         [m.thVip, m.thSwitch, m.thPolicy, m.thRules],
         t.vips.map((v) => [v.address, v.switchHost, m.policy(v.policy), v.rules.map((r) => this.ruleText(r)).join(m.sep)]),
@@ -191,6 +191,10 @@ class ReportBuilder {
   private q1(): void {
     const m = this.m;
     this.blocks.push(h(2, m.hQ1, 'q1'));
+    if (this.data.q1.length === 0) {
+      this.blocks.push(p(m.notRun));
+      return;
+    }
     for (const para of m.q1Intro) this.blocks.push(p(para));
     this.q1Cases().forEach((c, i) => this.q1Case(c, i));
   }
@@ -267,6 +271,10 @@ class ReportBuilder {
     const m = this.m;
     const runs = this.data.q2;
     this.blocks.push(h(2, m.hQ2, 'q2'));
+    if (runs.length === 0) {
+      this.blocks.push(p(m.notRun));
+      return;
+    }
     const requestCounts = [...new Set(runs.map((r) => r.requests))];
     this.blocks.push(p(m.q2Intro(requestCounts.length === 0 ? m.none : requestCounts.join('/'))));
     const vips = [...new Set(runs.map((r) => r.vip))];
@@ -350,6 +358,10 @@ class ReportBuilder {
   private q3(): void {
     const m = this.m;
     this.blocks.push(h(2, m.hQ3, 'q3'));
+    if (this.data.q3.length === 0) {
+      this.blocks.push(p(m.notRun));
+      return;
+    }
     this.blocks.push(p(...splitBackticks(m.q3Intro)));
     this.data.q3.forEach((sw, i) => this.q3Switch(sw, i));
   }
@@ -502,6 +514,10 @@ class ReportBuilder {
   private seeItYourself(): void {
     const m = this.m;
     this.blocks.push(h(2, m.hSee, 'see'));
+    if (this.see.length === 0) {
+      this.blocks.push(p(m.noClaims));
+      return;
+    }
     this.blocks.push(p(m.seeIntro));
     this.blocks.push(table([m.thClaim, m.thFile, m.thFilter], this.see));
   }

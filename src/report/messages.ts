@@ -40,6 +40,8 @@ const fr = {
   policy: (p: PolicyKind) =>
     ({ 'round-robin': 'round robin', random: 'aléatoire', 'source-ip': 'selon l’adresse IP source', other: 'autre' })[p],
 
+  notRun: 'Cette question n’a pas été jouée dans ce scénario (aucune étape correspondante).',
+  noClaims: 'Aucune affirmation chiffrée à vérifier dans ce scénario.',
   hSummary: 'Réponses en bref',
   sumQ1: (cases: number, conns: number, mixed: number) =>
     mixed === 0
@@ -221,6 +223,8 @@ const en: Messages = {
   role: (r) => ({ client: 'client', switch: 'web switch', server: 'web server', other: 'host' })[r],
   policy: (p) => ({ 'round-robin': 'round robin', random: 'random', 'source-ip': 'by source IP address', other: 'other' })[p],
 
+  notRun: 'This question was not played in this scenario (no matching step).',
+  noClaims: 'No numbered claim to check in this scenario.',
   hSummary: 'Answers in brief',
   sumQ1: (cases, conns, mixed) =>
     mixed === 0

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { LabRunData } from '../../src/report/index.ts';
-import { buildReport, utcString, wilsonInterval } from '../../src/report/index.ts';
+import { buildReport, extractLabRunData, utcString, wilsonInterval } from '../../src/report/index.ts';
 import { makeData, VARIANT_A, VARIANT_B } from './fixture.ts';
 import { findAll, parseXml } from './xml.ts';
 
@@ -113,6 +113,24 @@ describe('buildReport: the numbers are the data’s', () => {
     expect(en).toContain(`bytes = ${204 * 52} = 204 × 52: each counted packet is a connection’s first packet, 52 bytes of IP total length.`);
     sw.observed.firstPacketIpLengths = [{ length: 52, count: 200 }, { length: 60, count: 4 }];
     expect(buildReport(d, 'en').markdown).toContain('IP total lengths of the first packets in the captures: 52 × 200, 60 × 4.');
+  });
+  it('says so when a question was not played, and stays well-formed', () => {
+    const d = extractLabRunData({
+      scenarioName: 'bare',
+      seed: 3,
+      startEpochSec: 0,
+      endNs: 0,
+      hosts: [{ name: 'pc', interfaces: [{ name: 'eth0', domain: 'A', address: '10.0.0.1/24', mac: '02:00:0a:00:00:01' }] }],
+      steps: [],
+      listings: [],
+      captures: [],
+    });
+    const r = buildReport(d, 'en');
+    expect(r.markdown.match(/This question was not played in this scenario/g)).toHaveLength(3);
+    expect(r.markdown).toContain('No connection through a web switch was captured on both sides.');
+    expect(r.markdown).toContain('No numbered claim to check in this scenario.');
+    expect(r.markdown).not.toContain('| VIP |');
+    expect(parseXml(r.html).name).toBe('html');
   });
   it('formats dates without Date', () => {
     expect(utcString(1319625000)).toBe('2011-10-26 10:30:00 UTC');
