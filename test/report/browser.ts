@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 
-export const CHROMIUM = '/usr/bin/chromium';
+/** Debian's chromium; LBSIM_CHROMIUM names another binary (e.g. chromium-browser). */
+export const CHROMIUM = process.env['LBSIM_CHROMIUM'] ?? '/usr/bin/chromium';
 const dirs: string[] = [];
 /** Removes the temporary directories (call from afterAll). */
 export function cleanupBrowserDirs(): void {
