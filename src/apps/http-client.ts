@@ -4,7 +4,7 @@
 
 import type { TcpError, TcpSocket } from '../stack/tcp/index.ts';
 import { HttpStreamParser, isWireError, type ParsedHttpMessage } from '../wire/index.ts';
-import { latin1Bytes, type AppEnv } from './http-common.ts';
+import { latin1Bytes, latin1Text, type AppEnv } from './http-common.ts';
 
 export interface HttpResponseInfo {
   status: number;
@@ -36,6 +36,8 @@ export class HttpClientConnection {
   private firstByteNs = -1;
   private received = 0;
   private rawHead = '';
+  /** The header section of the response being received is complete in rawHead. */
+  private headDone = false;
   private ended = false;
   /** The server sent its FIN (the connection cannot carry another request). */
   peerClosed = false;
@@ -84,7 +86,7 @@ export class HttpClientConnection {
     if (this.ended) return;
     if (this.firstByteNs < 0) this.firstByteNs = this.env.scheduler.now;
     this.received += d.length;
-    if (this.rawHead === '' || !this.rawHead.endsWith('\r\n\r\n')) this.captureHead(d);
+    if (!this.headDone) this.captureHead(d);
     const msgs = this.parser.push(d);
     if (isWireError(msgs)) {
       this.ended = true;
@@ -95,10 +97,19 @@ export class HttpClientConnection {
     for (const m of msgs) this.deliver(m);
   }
 
+  /** Keeps the response's header section as received (for -S, -i), up to its blank line. */
   private captureHead(d: Uint8Array): void {
-    let s = this.rawHead;
-    for (let i = 0; i < d.length && !s.endsWith('\r\n\r\n') && !s.endsWith('\n\n'); i++) s += String.fromCharCode(d[i]!);
-    this.rawHead = s;
+    const prev = this.rawHead;
+    // The blank line may straddle chunks: search from the last 3 characters already held.
+    const text = prev.slice(-3) + latin1Text(d.subarray(0, Math.min(d.length, 65536)));
+    const crlf = text.indexOf('\r\n\r\n');
+    const lf = text.indexOf('\n\n');
+    let end = -1;
+    if (crlf >= 0 && (lf < 0 || crlf + 2 <= lf)) end = crlf + 4;
+    else if (lf >= 0) end = lf + 2;
+    const keep = end < 0 ? text : text.slice(0, end);
+    this.rawHead = prev.slice(0, Math.max(0, prev.length - 3)) + keep;
+    if (end >= 0) this.headDone = true;
   }
 
   private deliver(m: ParsedHttpMessage): void {
@@ -117,6 +128,7 @@ export class HttpClientConnection {
     this.firstByteNs = -1;
     this.received = 0;
     this.rawHead = '';
+    this.headDone = false;
     this.onEvent({ kind: 'response', response });
   }
 

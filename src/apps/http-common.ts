@@ -138,13 +138,23 @@ export function latin1Bytes(s: string): Uint8Array {
   return b;
 }
 
+const UTF8_DECODER = new TextDecoder('utf-8');
+const UTF8_ENCODER = new TextEncoder();
+
 /** Bytes to text the way a terminal shows a page: UTF-8 (invalid sequences replaced). */
 export function utf8Text(b: Uint8Array): string {
-  return new TextDecoder('utf-8').decode(b);
+  return UTF8_DECODER.decode(b);
 }
 
 export function utf8Bytes(s: string): Uint8Array {
-  return new TextEncoder().encode(s);
+  return UTF8_ENCODER.encode(s);
+}
+
+/** Latin-1 text of bytes (every byte one character), in chunks to stay within argument limits. */
+export function latin1Text(b: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < b.length; i += 8192) s += String.fromCharCode.apply(null, Array.from(b.subarray(i, i + 8192)));
+  return s;
 }
 
 /** strerror() of the errno behind each TCP failure. */

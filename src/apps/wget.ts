@@ -179,8 +179,12 @@ class Wget {
     this.rq = utf8 ? '\u2019' : "'";
   }
 
+  private get verbose(): boolean {
+    return !this.o.quiet && !this.o.noVerbose;
+  }
+
   private log(s: string): void {
-    if (!this.o.quiet && !this.o.noVerbose) this.stderr += s;
+    if (this.verbose) this.stderr += s;
   }
 
   private date(): string {
@@ -305,9 +309,11 @@ class Wget {
     // The body's download time: what arrived after the header section, plus the copy itself.
     const secs = (r.doneNs - r.firstByteNs) / 1e9 + 5e-6;
     const n = r.body.length;
-    this.log(`${dotProgress(n, secs)}\n\n`);
     const shown = len === undefined ? `[${n}]` : `[${n}/${len}]`;
-    this.log(`${this.date()} (${retrRate(n, secs)}) - ${toStdout ? 'written to stdout' : `${this.lq}${fileName}${this.rq} saved`} ${shown}\n\n`);
+    if (this.verbose) {
+      this.log(`${dotProgress(n, secs)}\n\n`);
+      this.log(`${this.date()} (${retrRate(n, secs)}) - ${toStdout ? 'written to stdout' : `${this.lq}${fileName}${this.rq} saved`} ${shown}\n\n`);
+    }
     if (this.o.noVerbose && !this.o.quiet) {
       this.stderr += `${this.date()} URL:${u.text} [${n}${len === undefined ? '' : `/${len}`}] -> "${toStdout ? '-' : fileName}" [1]\n`;
     }
