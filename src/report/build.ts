@@ -8,7 +8,7 @@ import type { Lang, Messages } from './messages.ts';
 import { formatNumber, formatPercent, MESSAGES } from './messages.ts';
 import type { DnatRule, LabRunData, NatChain, Q1Case, Q2Run, Q3Switch, Vip } from './model.ts';
 import type { Expectation } from './stats.ts';
-import { expectationFor } from './stats.ts';
+import { addressInCidr, expectationFor } from './stats.ts';
 
 export interface ReportOptions {
   /** Where report.md finds the figures (the caller writes `figures[i].name + '.svg'` there); null: the
@@ -254,7 +254,7 @@ class ReportBuilder {
       else if (vip.policy === 'random') info.push(m.q1Random(connServers));
       else if (vip.policy === 'source-ip') {
         const addr = c.steps[0]?.conn.srcAddr ?? this.hostAddr(c.client);
-        const rule = vip.rules.find((r) => r.match.kind !== 'source' || r.match.source === addr || r.match.source.startsWith(`${addr}/`));
+        const rule = vip.rules.find((r) => r.match.kind !== 'source' || addressInCidr(addr, r.match.source));
         if (rule === undefined) info.push(m.q1SourceNone(c.client, addr));
         else info.push(m.q1Source(c.client, addr, this.serverLabel(rule.server), rule.num));
       }
