@@ -79,7 +79,7 @@ export class Lab {
     this.seed = opts.seed ?? scenario.seed;
     const net = new Network({ seed: this.seed, startEpochSec: scenario.startEpochSec });
     this.network = net;
-    for (const d of scenario.domains) net.addDomain(d.name, { linkDelayNs: d.delayNs, lossRate: d.loss });
+    for (const d of scenario.domains) net.addDomain(d.name, { lossRate: d.loss, ...(d.delayNs !== undefined ? { linkDelayNs: d.delayNs } : {}) });
     for (const spec of scenario.hosts) this.addHost(spec);
     net.checkMacs();
     // Captures attach before boot so that nothing sent at boot escapes them.

@@ -36,7 +36,7 @@ export function scenarioToObject(s: Scenario): Record<string, unknown> {
   const domains: Record<string, unknown> = {};
   for (const d of s.domains) {
     const spec: Record<string, unknown> = {};
-    if (d.delayNs !== 0) spec.delay = seconds(d.delayNs);
+    if (d.delayNs !== undefined) spec.delay = seconds(d.delayNs);
     if (d.loss !== 0) spec.loss = d.loss;
     domains[d.name] = spec;
   }

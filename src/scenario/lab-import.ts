@@ -137,7 +137,7 @@ export function importLab(lab: LabFolder): Scenario {
     seed: 1,
     startEpochSec: startToEpochSec('2011-10-26T10:30:00Z'),
     domains: [...new Set([...hosts.values()].flatMap((h) => h.interfaces.map((f) => f.domain)))].sort()
-      .map((name) => ({ name, delayNs: 50_000, loss: 0 })),
+      .map((name) => ({ name, loss: 0 })),
     hosts: [...hosts.values()].map(({ ifaceMacGiven: _unused, ...h }) => h),
     steps: [],
     source: lab.root,

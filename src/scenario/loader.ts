@@ -207,7 +207,7 @@ function normalise(d: ParsedScenario, file: string, locate: Locate): Scenario {
   for (const n of Object.keys(d.domains)) used.add(n);
   const domains: DomainModel[] = [...used].sort().map((name) => {
     const spec = d.domains[name];
-    return { name, delayNs: spec?.delay !== undefined ? durationToNs(spec.delay) : 0, loss: spec?.loss ?? 0 };
+    return spec?.delay !== undefined ? { name, delayNs: durationToNs(spec.delay), loss: spec.loss ?? 0 } : { name, loss: spec?.loss ?? 0 };
   });
   const steps: Step[] = d.steps.flatMap((step, i): Step[] => {
     const keys = Object.keys(step);

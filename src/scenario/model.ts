@@ -34,7 +34,8 @@ export interface HostModel {
 
 export interface DomainModel {
   name: string;
-  delayNs: number;
+  /** One-way delay of a frame; undefined: the stack's default (DEFAULT_LINK_DELAY_NS, 30 µs). */
+  delayNs?: number;
   loss: number;
 }
 

@@ -64,7 +64,7 @@ export const hostSchema = z
 
 export const domainSchema = z
   .object({
-    delay: durationSchema.optional().describe('one-way propagation delay of a frame on the segment; default 0'),
+    delay: durationSchema.optional().describe('one-way delay of a frame across the segment; default 30us (veth + bridge)'),
     loss: z.number({ error: 'expected a probability between 0 and 1' }).min(0).max(1).optional()
       .describe('probability that a frame is lost; default 0'),
   })
