@@ -373,7 +373,7 @@ class Extractor {
         if (r.target === 'DNAT' && to !== null) dnatTargets.add(to[1]!);
       }
     }
-    const clientHosts = new Set(run.steps.filter((s) => /^(?:links|\.?\/?(?:root\/)?count_server_replies\.sh|wget|curl)\b/.test(s.command.trim()) || s.command.includes('count_server_replies')).map((s) => s.host));
+    const clientHosts = new Set(run.steps.filter((s) => /^(?:links|wget|curl)\b/.test(s.command.trim()) || s.command.includes('count_server_replies')).map((s) => s.host));
     const roleOf = (h: RunHost): HostRole => {
       if (this.chainsOf.has(h.name)) return 'switch';
       if (h.interfaces.some((i) => i.address !== null && dnatTargets.has(cidrOf(i.address)!.addr))) return 'server';
