@@ -55,6 +55,16 @@ describe('exit codes and usage errors (the real binary)', () => {
     expect(r.stdout).toContain('Examples:');
   });
 
+  it('every command has --help with examples', async () => {
+    for (const c of ['run', 'exec', 'shell', 'inspect', 'diff', 'import', 'schema']) {
+      const r = await lbsim(c, '--help');
+      expect(r.code, c).toBe(0);
+      expect(r.stdout, c).toMatch(new RegExp(`^Usage: lbsim ${c} [\\s\\S]*\\nExamples:\\n {2}lbsim ${c === 'diff' ? 'run' : c}`));
+    }
+    const top = await lbsim('--help');
+    expect(top.stdout).toMatch(/Commands:\n {2}run /);
+  });
+
   it('usage errors exit 2 (not commander\'s 1): unknown command, unknown option, missing argument', () => {
     for (const argv of [['bogus'], ['import', '--bogus', 'x'], ['import'], []]) {
       const r = lbsimProcess(argv);
