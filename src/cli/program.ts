@@ -33,13 +33,17 @@ export async function runCli(argv: string[], io: CliIo, modules: CommandModule[]
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
     .showHelpAfterError('(add --help for usage)')
-    .addHelpText('after', examples([
+    .addHelpText('after', `${examples([
       'lbsim run                                  # the lab: boot, run Q1–Q3, write captures/netkit-loadbalancer/',
       'lbsim exec "client2: ./count_server_replies.sh 10.0.0.1" "ws_round-robin: iptables -t nat -vnL"',
       'lbsim shell                                # an interactive console on the lab',
       'lbsim inspect captures/netkit-loadbalancer/ws_ip-eth1.pcap --verify',
       'lbsim import path/to/netkit-lab -o lab.yaml',
-    ]));
+    ])}
+Exit status: 0 ok; 1 a check failed (inspect --verify, diff, run --strict); 2 bad input, usage
+errors included; 70 an internal error (a bug: please report it, with LBSIM_DEBUG=1 for the stack).
+Scenario format: docs/scenario.md.
+`);
   for (const m of modules) m(program, ctx, { examples });
   for (const c of program.commands) c.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) }).showHelpAfterError('(add --help for usage)');
   try {
