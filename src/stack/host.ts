@@ -236,7 +236,8 @@ export class Host {
    */
   get netfilter(): Netfilter {
     if (this.netfilterInstance === null) {
-      this.netfilterInstance = new Netfilter(this.filterEnv(), this.rng('netfilter'));
+      // A Netfilter someone installed as the filter is the host's netfilter; never run two.
+      this.netfilterInstance = this.filter instanceof Netfilter ? this.filter : new Netfilter(this.filterEnv(), this.rng('netfilter'));
       this.filter = this.netfilterInstance;
     }
     return this.netfilterInstance;
@@ -257,7 +258,7 @@ export class Host {
 
   /** The netfilter if it was ever used, without creating it (for listings of hosts with rules). */
   get netfilterIfUsed(): Netfilter | null {
-    return this.netfilterInstance;
+    return this.netfilterInstance ?? (this.filter instanceof Netfilter ? this.filter : null);
   }
 
   // ---------------------------------------------------------------- interfaces and addresses

@@ -71,11 +71,17 @@ export class Interface implements InterfaceRef, DomainPort {
    */
   get mac(): MacAddr {
     if (!this.macFrozen) {
-      const first = this.addresses[0];
-      this.macValue = first !== undefined ? macFromIpv4(first.addr) : hashedMac(this.hostName, this.name);
+      this.macValue = this.peekMac();
       this.macFrozen = true;
     }
     return this.macValue as MacAddr;
+  }
+
+  /** The MAC the interface has or would get now, without fixing it (for checks before boot). */
+  peekMac(): MacAddr {
+    if (this.macFrozen) return this.macValue as MacAddr;
+    const first = this.addresses[0];
+    return first !== undefined ? macFromIpv4(first.addr) : hashedMac(this.hostName, this.name);
   }
 
   set mac(m: MacAddr) {

@@ -116,16 +116,20 @@ export class Network implements HostContext {
     return [...this.domainMap.values()];
   }
 
-  /** Throws if two interfaces on one domain ended up with the same MAC (a lab typo). */
+  /**
+   * Throws if two interfaces on one domain have (or would get) the same MAC (a lab typo). Does not
+   * fix the MACs, so addresses configured later still give the 02:00:<IPv4> ones.
+   */
   checkMacs(): void {
     for (const d of this.domainMap.values()) {
       const seen = new Map<MacAddr, string>();
       for (const p of d.attached) {
         const iface = this.host(p.hostName).iface(p.name);
-        const other = seen.get(iface.mac);
+        const mac = iface.peekMac();
+        const other = seen.get(mac);
         const me = `${p.hostName}-${p.name}`;
         if (other !== undefined) throw new Error(`domain ${d.name}: ${other} and ${me} have the same MAC address`);
-        seen.set(iface.mac, me);
+        seen.set(mac, me);
       }
     }
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Pinger, type Host, type PingError, type PingReply, type PingSummary } from '../../src/stack/index.ts';
+import { Network, Pinger, type Host, type PingError, type PingReply, type PingSummary } from '../../src/stack/index.ts';
 import {
   ARP_REPLY,
   ARP_REQUEST,
@@ -55,6 +55,15 @@ describe('ARP', () => {
     own.addresses.push({ addr: ip('10.0.0.3'), prefixLen: 24 });
     expect(own.mac).toBe(macFromString('aa:bb:cc:dd:ee:ff'));
     net.checkMacs();
+  });
+
+  it('checking MACs before addresses are configured does not fix them', () => {
+    const net = new Network();
+    const h = net.addHost('h');
+    net.connect(h, 'eth0', 'A');
+    net.checkMacs();
+    h.addAddress('eth0', ip('10.0.0.10'), 24);
+    expect(h.iface('eth0').mac).toBe(macFromString('02:00:0a:00:00:0a'));
   });
 
   it('two pings from one host get different identifiers', () => {

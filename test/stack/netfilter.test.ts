@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { Netfilter } from '../../src/netfilter/index.ts';
 import { Network, Pinger, type PingReply } from '../../src/stack/index.ts';
 import { requireTsharkOrSkip, tsharkCheck, tsharkFields } from '../support/tshark.ts';
 import { captureToMemory, ip } from './support.ts';
@@ -40,6 +41,16 @@ function lab() {
 }
 
 describe('netfilter in the stack', () => {
+  it('host.netfilter adopts a Netfilter installed as the filter instead of making a second one', () => {
+    const net = new Network();
+    const h = net.addHost('h');
+    const nf = new Netfilter(h.filterEnv(), h.rng('netfilter'));
+    h.filter = nf;
+    expect(h.netfilter).toBe(nf);
+    expect(h.netfilterIfUsed).toBe(nf);
+    expect(net.addHost('g').netfilterIfUsed).toBe(null);
+  });
+
   it('pings to the VIP are DNATed round robin and masqueraded; replies come back from the VIP', () => {
     const { net, client, servers } = lab();
     const cap = captureToMemory(net);
