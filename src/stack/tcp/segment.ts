@@ -2,13 +2,25 @@
 // option list once, and the sequence-number arithmetic of RFC 9293 §3.4 (modulo 2^32).
 
 import {
+  EMPTY_BYTES,
   TCP_FIN,
+  TCP_FLAGS_MASK,
+  TCP_HEADER_LEN,
+  TCP_OPT_EOL,
+  TCP_OPT_MSS,
+  TCP_OPT_NOP,
+  TCP_OPT_SACK,
+  TCP_OPT_SACK_PERMITTED,
+  TCP_OPT_TIMESTAMPS,
+  TCP_OPT_WSCALE,
   TCP_SYN,
+  TcpField,
+  readU16,
+  readU32,
   type SackBlock,
   type TcpOption,
   type TcpRepr,
 } from '../../wire/index.ts';
-import { EMPTY_BYTES } from '../../wire/index.ts';
 
 export interface SegIn {
   srcPort: number;
@@ -72,6 +84,62 @@ function applyOption(s: SegIn, o: TcpOption): void {
     default:
       break;
   }
+}
+
+/**
+ * Reads a received segment straight from its bytes (the receive hot path: no option list is
+ * built). Returns null for what parseTcp would call malformed: data offset below 5 or past the
+ * segment, an option whose length overruns the option area. Unknown options are skipped, as
+ * tcp_parse_options() does.
+ */
+export function readSegment(buf: Uint8Array, off: number, len: number): SegIn | null {
+  if (len < TCP_HEADER_LEN) return null;
+  const hl = (buf[off + TcpField.FLAGS]! >>> 4) * 4;
+  if (hl < TCP_HEADER_LEN || hl > len) return null;
+  const s: SegIn = {
+    srcPort: readU16(buf, off + TcpField.SRC_PORT),
+    dstPort: readU16(buf, off + TcpField.DST_PORT),
+    seq: readU32(buf, off + TcpField.SEQ),
+    ack: readU32(buf, off + TcpField.ACK),
+    flags: readU16(buf, off + TcpField.FLAGS) & TCP_FLAGS_MASK,
+    window: readU16(buf, off + TcpField.WINDOW),
+    mss: -1,
+    wscale: -1,
+    sackPermitted: false,
+    hasTs: false,
+    tsVal: 0,
+    tsEcr: 0,
+    sack: null,
+    payload: len > hl ? buf.subarray(off + hl, off + len) : EMPTY_BYTES,
+  };
+  const end = off + hl;
+  let i = off + TcpField.OPTIONS;
+  while (i < end) {
+    const kind = buf[i]!;
+    if (kind === TCP_OPT_EOL) break;
+    if (kind === TCP_OPT_NOP) {
+      i++;
+      continue;
+    }
+    if (i + 1 >= end) return null;
+    const l = buf[i + 1]!;
+    if (l < 2 || i + l > end) return null;
+    const d = i + 2;
+    if (kind === TCP_OPT_MSS && l === 4) s.mss = readU16(buf, d);
+    else if (kind === TCP_OPT_WSCALE && l === 3) s.wscale = Math.min(buf[d]!, 14);
+    else if (kind === TCP_OPT_SACK_PERMITTED && l === 2) s.sackPermitted = true;
+    else if (kind === TCP_OPT_TIMESTAMPS && l === 10) {
+      s.hasTs = true;
+      s.tsVal = readU32(buf, d);
+      s.tsEcr = readU32(buf, d + 4);
+    } else if (kind === TCP_OPT_SACK && l >= 10 && (l - 2) % 8 === 0) {
+      const blocks: SackBlock[] = [];
+      for (let j = d; j < i + l; j += 8) blocks.push({ left: readU32(buf, j), right: readU32(buf, j + 4) });
+      s.sack = blocks;
+    }
+    i += l;
+  }
+  return s;
 }
 
 /** Sequence space occupied by a segment: data plus one for SYN and one for FIN. */

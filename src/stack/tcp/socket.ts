@@ -182,6 +182,9 @@ export class TcpSocket {
   private appClosed = false;
   private finQueued = false;
   private finWait2Timer: Timer | null = null;
+  /** The options of every non-SYN segment, reused (emit() hands them to the codec at once). */
+  private readonly tsOption = { kind: 'timestamps' as const, tsVal: 0, tsEcr: 0 };
+  private readonly tsOptions: TcpOption[] = [NOP, NOP, this.tsOption];
   /** sk_dst_pending_confirm: forward progress seen since the last transmission. */
   private pendingConfirm = false;
   /** Statistics for tests and benchmarks. */
@@ -763,7 +766,7 @@ export class TcpSocket {
    */
   private emit(seq: number, flags: number, data: Uint8Array | null, retransmission: boolean): void {
     const cfg = this.owner.cfg;
-    const options: TcpOption[] = [];
+    let options: TcpOption[] = [];
     let window: number;
     let ipId: number;
     if (flags & TCP_SYN) {
@@ -784,8 +787,13 @@ export class TcpSocket {
       // The request socket's SYN-ACK has no inet_id: ip_build_and_send_pkt() with DF gives ID 0.
       ipId = active ? this.nextIpId() : 0;
     } else {
-      if (this.tsOk) options.push(NOP, NOP, { kind: 'timestamps', tsVal: this.tsNow(), tsEcr: this.tsRecent });
+      if (this.tsOk) {
+        this.tsOption.tsVal = this.tsNow();
+        this.tsOption.tsEcr = this.tsRecent;
+        options = this.tsOptions;
+      }
       if (this.sackOk && this.ooo.length > 0 && !(flags & TCP_RST)) {
+        options = options.slice();
         const blocks: SackBlock[] = [];
         for (const o of this.ooo) {
           const right = seqAdd(o.seq, o.data.length + (o.fin ? 1 : 0));

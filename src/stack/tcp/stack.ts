@@ -10,8 +10,6 @@ import {
   TCP_RST,
   TCP_SYN,
   emitTcp,
-  isWireError,
-  parseTcp,
   tcpBufferLen,
   verifyTcpChecksum,
   type TcpRepr,
@@ -19,7 +17,7 @@ import {
 import { resolveTcpConfig, type TcpConfig } from './config.ts';
 import { EphemeralPorts } from './ports.ts';
 import { TcpSecrets } from './secure.ts';
-import { segFromRepr, segSpace, seqAdd, seqGt, type SegIn } from './segment.ts';
+import { readSegment, segSpace, seqAdd, seqGt, type SegIn } from './segment.ts';
 import { TcpSocket, type TcpError, type TcpHandlers, type TcpSocketOwner } from './socket.ts';
 
 /** A TCP segment handed to IP: the host fills in TOS, length, checksum and routes it. */
@@ -276,12 +274,11 @@ export class TcpStack implements TcpSocketOwner {
       this.stats.inErrs++;
       return;
     }
-    const repr = parseTcp(segment, 0, segment.length);
-    if (isWireError(repr)) {
+    const seg = readSegment(segment, 0, segment.length);
+    if (seg === null) {
       this.stats.inErrs++;
       return;
     }
-    const seg = segFromRepr(repr);
     const conn = this.lookup(dstAddr, seg.dstPort, srcAddr, seg.srcPort);
     if (conn instanceof TcpSocket) {
       conn.input(seg);
