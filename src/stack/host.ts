@@ -245,7 +245,12 @@ export class Host {
 
   /** The host's TCP, created with Linux defaults on first use (stream `<host>/tcp`). */
   get tcp(): TcpStack {
-    this.tcpInstance ??= attachTcp(this);
+    if (this.tcpInstance === null) {
+      if (this.receivers[IP_PROTO_TCP] !== undefined) {
+        throw new Error(`host ${this.name}: TCP was attached with attachTcp(); keep the TcpStack it returned, or use host.tcp / host.configureTcp() only`);
+      }
+      this.tcpInstance = attachTcp(this);
+    }
     return this.tcpInstance;
   }
 
