@@ -114,6 +114,8 @@ export interface HostStats {
   icmpOutMsgs: number;
   /** ICMP errors suppressed by the per-destination rate limit. */
   icmpRateLimited: number;
+  /** Packets dropped as martians (impossible source or destination). */
+  martians: number;
   /** Frames for another MAC (seen because the segment flooded them). */
   otherHostFrames: number;
   arpIn: number;
@@ -136,6 +138,7 @@ function newStats(): HostStats {
     icmpInErrors: 0,
     icmpOutMsgs: 0,
     icmpRateLimited: 0,
+    martians: 0,
     otherHostFrames: 0,
     arpIn: 0,
     arpOut: 0,
@@ -648,6 +651,10 @@ export class Host {
       return;
     }
     const dst = readIpv4(pkt, Ipv4Field.DST);
+    if (inIface !== null && this.isMartian(readIpv4(pkt, Ipv4Field.SRC), dst)) {
+      this.stats.martians++;
+      return;
+    }
     const bcast = this.isBroadcast(dst);
     if (bcast || this.isLocalAddress(dst)) {
       const vi = this.hook('INPUT', pkt, inName, null, notes);
@@ -665,6 +672,16 @@ export class Host {
       return;
     }
     this.forward(pkt, buf, owned, inIface, notes);
+  }
+
+  /**
+   * ip_route_input_slow's martians, for packets from the wire: a multicast, broadcast, loopback
+   * or zero source, a loopback destination, or one of our own addresses as source
+   * (fib_validate_source without accept_local).
+   */
+  private isMartian(src: Ipv4Addr, dst: Ipv4Addr): boolean {
+    if (src === 0 || src === IPV4_BROADCAST || isMulticastIp(src) || src >>> 24 === 127 || dst >>> 24 === 127) return true;
+    return this.isLocalAddress(src);
   }
 
   /** ip_forward(). */

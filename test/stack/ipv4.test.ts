@@ -138,6 +138,16 @@ describe('IPv4 forwarding and ICMP', () => {
     expect([icmpType, icmpCode]).toEqual([ICMP_DEST_UNREACHABLE, ICMP_PROTOCOL_UNREACHABLE]);
   });
 
+  it('drops martians from the wire: our own address or a loopback one as source', () => {
+    const { net, a, b } = twoHosts();
+    // a forges b's own address as source, then a loopback source.
+    a.sendIpv4({ src: ip('10.0.0.1'), dst: ip('10.0.0.1'), protocol: IP_PROTO_ICMP, payload: new Uint8Array(8) });
+    a.sendIpv4({ src: ip('127.0.0.1'), dst: ip('10.0.0.1'), protocol: IP_PROTO_ICMP, payload: new Uint8Array(8) });
+    net.scheduler.runUntil(SEC);
+    expect(b.stats.martians).toBe(2);
+    expect(b.stats.ipInDelivers).toBe(0);
+  });
+
   it('a packet to our own address goes through the loopback, not the wire', () => {
     const { net, a } = twoHosts();
     const fa = recordFrames(a, 'eth0');
