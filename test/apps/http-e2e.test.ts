@@ -4,7 +4,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { LinksBrowser, runCurl, runWget, type CurlResult, type LinksResult, type WgetResult } from '../../src/apps/index.ts';
+import { LinksBrowser, linksDumpProgram, runCurl, runWget, type CurlResult, type LinksResult, type WgetResult } from '../../src/apps/index.ts';
 import { requireTsharkOrSkip, tsharkCheck, tsharkFields } from '../support/tshark.ts';
 import { buildLab, runUntil, type Lab } from './e2e-support.ts';
 
@@ -299,6 +299,29 @@ describe('links: open, reload on the same connection, idle close by the server, 
     const gap = Number(fin['frame.time_relative']![0]) - Number(lastResp['frame.time_relative']![0]);
     expect(gap).toBeCloseTo(5, 3);
     expect(secondDone).toBeGreaterThan(0);
+  });
+});
+
+describe('links -dump (reference stream 1)', () => {
+  const lab = buildLab('two');
+  let out: { stdout: Uint8Array | string; exitCode: number } | undefined;
+  linksDumpProgram(lab.client, 'http://10.0.0.1/', (r) => (out = r));
+  runUntil(lab.net, () => out !== undefined);
+  lab.net.scheduler.runFor(2e9);
+  const dir = lab.writeCaptures();
+
+  it('prints the centred heading and exits 0', () => {
+    expect(out!.stdout).toBe('                        This reply comes from server 1!\n');
+    expect(out!.exitCode).toBe(0);
+  });
+
+  it('has the reference frame pattern: 667-byte GET, windows 505, close right after the page', (ctx) => {
+    requireTsharkOrSkip(ctx);
+    expectClean(dir);
+    const ours = rows(join(dir, 'client1-eth0.pcap')).filter((x) => !x.arp);
+    if (!refAvailable) return;
+    const ref = rows(join(REF, 'e3/client1-eth0.pcap'), 'tcp.stream == 1');
+    expect(pattern(ours)).toEqual(pattern(ref));
   });
 });
 
