@@ -81,6 +81,20 @@ describe('IPv4 forwarding and ICMP', () => {
     expect(err.totalLength).toBe(20 + 8 + 84);
   });
 
+  it('ICMP errors to one destination are rate-limited: a burst of 6, then one a second', () => {
+    const { net, client, router } = routed();
+    const errors: PingError[] = [];
+    // 20 requests with TTL 1, 10 ms apart: all expire at the router within 0.2 s.
+    new Pinger(client, { dst: ip('100.0.0.1'), count: 20, intervalNs: 10_000_000, ttl: 1 }, { onError: (e) => errors.push(e) }).start();
+    net.scheduler.runUntil(2 * SEC);
+    expect(errors.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(router.stats.icmpRateLimited).toBe(14);
+    // Tokens accrue at one a second from the first burst on: by 2 s there are two again.
+    new Pinger(client, { dst: ip('100.0.0.1'), count: 2, intervalNs: 10_000_000, ttl: 1 }, { onError: (e) => errors.push(e) }).start();
+    net.scheduler.runUntil(4 * SEC);
+    expect(errors.length).toBe(8);
+  });
+
   it('no route on the router gives net unreachable; no route locally gives ENETUNREACH', () => {
     const { net, client, server } = routed();
     const run = pingOnce(client, ip('192.168.7.7'));
