@@ -4,7 +4,7 @@
 //
 // Everything runs from scheduler callbacks; apps see the connection through TcpHandlers.
 
-import type { Timer } from '../../sim/index.ts';
+import { NS_PER_MS, type Timer } from '../../sim/index.ts';
 import {
   TCP_ACK,
   TCP_FIN,
@@ -92,7 +92,6 @@ interface OooSeg {
 
 const NOP: TcpOption = Object.freeze({ kind: 'nop' }) as TcpOption;
 const SACK_PERM: TcpOption = Object.freeze({ kind: 'sackPermitted' }) as TcpOption;
-const NS_PER_MS = 1_000_000;
 
 function segEnd(s: OutSeg): number {
   return seqAdd(s.seq, segSpace(s.flags, s.data.length));
