@@ -3,16 +3,19 @@
 // NetworkClients (src/apps/shell/services.ts).
 
 import type { Host } from '../stack/index.ts';
-import { attachTcp } from '../stack/tcp/index.ts';
+import { tcpOf } from '../stack/tcp/index.ts';
 import { runCurl, type CurlOptions } from './curl.ts';
 import type { AppEnv } from './http-common.ts';
 import { LinksBrowser, type LinksOptions } from './links.ts';
 import type { BrowserSession, ClientProgram, ClientResult, NetworkClients } from './shell/index.ts';
 import { runWget, type WgetOptions, type WgetResult } from './wget.ts';
 
-/** The environment a program on `host` runs in (attaching TCP on first use). */
+/**
+ * The environment a program on `host` runs in: the host's TCP, whether it was attached with
+ * attachTcp() or is created now by host.tcp (Linux defaults).
+ */
 export function appEnvOf(host: Host): AppEnv {
-  return { tcp: attachTcp(host), scheduler: host.scheduler, startEpochSec: host.startEpochSec };
+  return { tcp: tcpOf(host) ?? host.tcp, scheduler: host.scheduler, startEpochSec: host.startEpochSec };
 }
 
 const WGET_USAGE = "Usage: wget [OPTION]... [URL]...\n\nTry `wget --help' for more options.\n";
