@@ -3,7 +3,6 @@
 // Apache's 5 s KeepAliveTimeout), close it. Pages print as `links -dump` renders them. The request
 // is byte for byte the reference's (e3/http-bytes stream 1, 601 bytes to 10.0.0.1).
 
-import type { Timer } from '../sim/index.ts';
 import { getHeader } from '../wire/index.ts';
 import { HttpClientConnection, type HttpClientEvent, type HttpResponseInfo } from './http-client.ts';
 import { hostHeader, parseHttpUrl, strerror, utf8Text, type AppEnv, type HttpUrl, type ProgramResult } from './http-common.ts';
@@ -55,13 +54,18 @@ export function linksRequest(u: HttpUrl, system = LINKS_SYSTEM, mode: 'dump' | '
   );
 }
 
-/** One Links process with its connection pool (one connection: the lab talks to one server). */
+/**
+ * One Links process with its connection pool: a page load reuses the idle kept-alive connection to
+ * the same server, or opens a new one; connections to other servers stay in the pool until the
+ * server closes them (Apache's KeepAliveTimeout) or links quits.
+ */
 export class LinksBrowser {
-  private conn: HttpClientConnection | null = null;
-  private connKey = '';
+  private readonly pool = new Map<string, HttpClientConnection>();
+  /** The connection that carried the current page. */
+  private current: HttpClientConnection | null = null;
   private url: HttpUrl | null = null;
   private pending: ((e: HttpClientEvent) => void) | null = null;
-  private closeTimer: Timer | null = null;
+  private pendingConn: HttpClientConnection | null = null;
   private readonly render: (html: string) => string;
 
   constructor(
@@ -72,17 +76,18 @@ export class LinksBrowser {
     this.render = o.render ?? ((html) => linksDump(html, width === undefined ? {} : { width }));
   }
 
-  /** True while links holds an open connection. */
+  /** True while links holds an open connection (in its pool). */
   get connectionOpen(): boolean {
-    return this.conn !== null;
+    return this.pool.size > 0;
   }
 
-  /** Local port of the open connection, or 0. */
+  /** Local port of the current page's connection while it is open, or 0. */
   get localPort(): number {
-    return this.conn?.sock.localPort ?? 0;
+    const c = this.current;
+    return c !== null && [...this.pool.values()].includes(c) ? c.sock.localPort : 0;
   }
 
-  /** `links URL`: load a page (over the open connection when it goes to the same server). */
+  /** `links URL`: load a page (over the pooled connection to that server when it is still open). */
   open(rawUrl: string, done: (r: LinksResult) => void): void {
     const u = parseHttpUrl(rawUrl);
     if (typeof u === 'string') {
@@ -106,16 +111,17 @@ export class LinksBrowser {
     this.load(this.url, done);
   }
 
-  /** Closes the connection (the lab: quit links; the seed: ctrl+S). */
+  /** Closes every connection (the lab: quit links; the seed: ctrl+S). */
   close(): void {
-    this.dropConnection();
+    for (const c of [...this.pool.values()]) this.drop(c);
+    this.current = null;
   }
 
   /** `links -dump URL`: load, print, exit (closing the connection). */
   dump(rawUrl: string, done: (r: LinksResult) => void): void {
     this.open(rawUrl, (r) => {
       this.env.scheduler.after(this.o.exitDelayNs ?? 700_000, () => {
-        this.dropConnection();
+        this.close();
         done(r);
       });
     });
@@ -123,62 +129,59 @@ export class LinksBrowser {
 
   private load(u: HttpUrl, done: (r: LinksResult) => void): void {
     const key = `${u.addr}:${u.port}`;
-    const reuse = this.conn !== null && this.connKey === key && this.conn.reusable && !this.conn.busy;
-    if (!reuse) this.dropConnection();
+    const pooled = this.pool.get(key);
+    const reuse = pooled !== undefined && pooled.reusable && !pooled.busy;
+    if (pooled !== undefined && !reuse) this.drop(pooled);
     const request = linksRequest(u, this.o.system ?? LINKS_SYSTEM, this.o.mode ?? 'dump');
     let answered = false;
     const finish = (r: LinksResult): void => {
       if (answered) return;
       answered = true;
       this.pending = null;
+      this.pendingConn = null;
       done(r);
     };
-    const fail = (message: string, port: number): void =>
-      finish({ stdout: '', stderr: `${message}\n`, exitCode: 1, reusedConnection: reuse, localPort: port });
+    const fail = (message: string): void => finish({ stdout: '', stderr: `${message}\n`, exitCode: 1, reusedConnection: reuse, localPort: 0 });
+    const conn = reuse ? pooled : new HttpClientConnection(this.env, u.addr as number, u.port, (e) => this.onEvent(conn, key, e));
+    this.pool.set(key, conn);
+    this.current = conn;
+    this.pendingConn = conn;
     this.pending = (e) => {
-      const conn = this.conn;
-      if (conn === null) return;
       switch (e.kind) {
         case 'connected':
           this.env.scheduler.after(this.o.requestDelayNs ?? 375_000, () => conn.send('GET', request));
           return;
         case 'error':
-          this.conn = null;
-          fail(strerror(e.error), 0);
+          this.forget(conn);
+          fail(strerror(e.error));
           return;
         case 'closed':
-          this.dropConnection();
-          fail(e.reset ? strerror('reset') : 'Error reading from socket', 0);
+          this.drop(conn);
+          fail(e.reset ? strerror('reset') : 'Error reading from socket');
           return;
         case 'idle-close':
           return;
         case 'response':
           finish(this.page(e.response, reuse, conn.sock.localPort));
-          if (this.closesAfter(e.response)) this.dropConnection();
+          if (this.closesAfter(e.response)) this.drop(conn);
           return;
       }
     };
-    if (reuse) {
-      const conn = this.conn!;
-      conn.send('GET', request);
-      return;
-    }
-    const conn = new HttpClientConnection(this.env, u.addr as number, u.port, (e) => this.onEvent(conn, e));
-    this.conn = conn;
-    this.connKey = key;
+    if (reuse) conn.send('GET', request);
   }
 
-  private onEvent(conn: HttpClientConnection, e: HttpClientEvent): void {
-    if (conn !== this.conn) return;
-    if (e.kind === 'idle-close' || (e.kind === 'closed' && this.pending === null)) {
-      // The server closed the kept-alive connection: links closes its end too.
-      this.closeTimer = this.env.scheduler.after(this.o.peerCloseDelayNs ?? 100_000, () => {
-        this.closeTimer = null;
-        if (this.conn === conn) this.dropConnection();
-      });
+  private onEvent(conn: HttpClientConnection, key: string, e: HttpClientEvent): void {
+    if (this.pool.get(key) !== conn) return;
+    if (conn === this.pendingConn && this.pending !== null) {
+      this.pending(e);
       return;
     }
-    this.pending?.(e);
+    if (e.kind === 'idle-close' || e.kind === 'closed' || e.kind === 'error') {
+      // The server closed a kept-alive connection: links closes its end too.
+      this.env.scheduler.after(this.o.peerCloseDelayNs ?? 100_000, () => {
+        if (this.pool.get(key) === conn) this.drop(conn);
+      });
+    }
   }
 
   private closesAfter(r: HttpResponseInfo): boolean {
@@ -191,12 +194,13 @@ export class LinksBrowser {
     return { stdout: this.render(text), stderr: '', exitCode: 0, httpStatus: r.status, reusedConnection: reused, localPort: port };
   }
 
-  private dropConnection(): void {
-    if (this.closeTimer !== null) this.env.scheduler.cancel(this.closeTimer);
-    this.closeTimer = null;
-    const c = this.conn;
-    this.conn = null;
-    this.connKey = '';
-    c?.close();
+  /** Removes a connection from the pool without closing it (it failed). */
+  private forget(c: HttpClientConnection): void {
+    for (const [k, v] of this.pool) if (v === c) this.pool.delete(k);
+  }
+
+  private drop(c: HttpClientConnection): void {
+    this.forget(c);
+    c.close();
   }
 }

@@ -161,6 +161,26 @@ describe('curl text', () => {
 });
 
 describe('links', () => {
+  it('keeps the connection to the previous server in its pool until that server times it out', () => {
+    const net = new FakeNet();
+    const c = net.addHost('client1', '10.0.0.10');
+    const a = net.addHost('serverA', '10.0.0.1');
+    const b = net.addHost('serverB', '10.0.0.2');
+    const env = (tcp: typeof c): AppEnv => ({ tcp, scheduler: net.sched, startEpochSec: START });
+    for (const h of [a, b]) new HttpServer(env(h), { files: { '/index.html': { body: new TextEncoder().encode('<h1>Hi</h1>\n') } } });
+    const browser = new LinksBrowser(env(c));
+    let n = 0;
+    browser.open('http://10.0.0.1/', () => n++);
+    net.sched.runFor(1e9);
+    browser.open('http://10.0.0.2/', () => n++);
+    net.sched.runFor(10e9);
+    expect(n).toBe(2);
+    const fins = net.log.filter((s) => s.flags.includes('F')).map((s) => `${s.from} ${(s.t / 1e9).toFixed(3)}`);
+    // serverA closes its idle connection 5 s after its response, then serverB 5 s after its own.
+    expect(fins).toEqual(['serverA 5.002', 'client1 5.002', 'serverB 6.002', 'client1 6.002']);
+    expect(browser.connectionOpen).toBe(false);
+  });
+
   it('dump closes right after the page; the rendered text is links -dump text', () => {
     const { net, env } = lab();
     const b = new LinksBrowser(env);
