@@ -184,6 +184,8 @@ export class TcpSocket {
   /** The options of every non-SYN segment, reused (emit() hands them to the codec at once). */
   private readonly tsOption = { kind: 'timestamps' as const, tsVal: 0, tsEcr: 0 };
   private readonly tsOptions: TcpOption[] = [NOP, NOP, this.tsOption];
+  /** sk_err_soft: the last ICMP error of a synchronized connection, reported if it times out. */
+  private softError: TcpError | null = null;
   /** sk_dst_pending_confirm: forward progress seen since the last transmission. */
   private pendingConfirm = false;
   /** Statistics for tests and benchmarks. */
@@ -1024,7 +1026,7 @@ export class TcpSocket {
       this.rtoCur = Math.min(this.rtoCur * 2, cfg.rtoMaxNs);
     } else {
       if (this.retransmits > cfg.retries2) {
-        this.fail('timeout');
+        this.fail(this.softError ?? 'timeout'); // tcp_write_err(): sk_err_soft ? : ETIMEDOUT
         return;
       }
       this.ssthresh = Math.max(Math.floor(this.sendIdx / 2), 2);
@@ -1046,6 +1048,7 @@ export class TcpSocket {
     // Only a connection still opening treats it as fatal; later ones keep retrying (soft error).
     if (this.state === 'SYN_SENT') this.fail(error);
     else if (this.state === 'SYN_RECV') this.destroy();
+    else this.softError = error;
   }
 
   /** Fails the connection: the app sees onError and nothing else. */
