@@ -52,7 +52,7 @@ import {
 } from './conntrack/tuple.ts';
 import { nullBinding, setupNat, type ManipType, type NatRequest } from './nat/binding.ts';
 import { invertTarget, manipPacket, translateIcmpError } from './nat/manip.ts';
-import { describeRuleMatches, logLine } from './notes.ts';
+import { logLine, natRuleNote } from './notes.ts';
 import { runIptablesCommand } from './rules/index.ts';
 
 export type HookName = 'PREROUTING' | 'INPUT' | 'FORWARD' | 'OUTPUT' | 'POSTROUTING';
@@ -493,10 +493,7 @@ export class Netfilter {
     if (manip === 'SRC') conn.srcNatBy = by === 'MASQUERADE' ? 'MASQUERADE' : 'SNAT';
     else conn.dstNatBy = by === 'REDIRECT' ? 'REDIRECT' : 'DNAT';
     if (this.applyBinding(pkt, conn, ct.dir, manip)) {
-      const matches = describeRuleMatches(rule);
-      notes.push(
-        `${this.env.hostName} ${chain.name} rule ${ruleNo}${matches ? ` (${matches})` : ''} ${by} ${before} -> ${this.endpointAfter(pkt, manip)} [${ctStateOf(ct.info)}]`,
-      );
+      notes.push(natRuleNote(this.env.hostName, chain.name, ruleNo, rule, by, before, this.endpointAfter(pkt, manip), ctStateOf(ct.info)));
     }
     return ACCEPT;
   }

@@ -1,57 +1,32 @@
-// Text for packet comments: a rule's matches as `iptables -vnL` shows them (so a comment reads
-// like the listing line that fired), and the LOG target's kernel log line.
+// Text for packet comments: the NAT rule that bound a connection, and the LOG target's kernel log
+// line. A rule's matches come from the rules layer's listing code (`matchesListText`), never from
+// a second printer here, so a comment reads exactly like the `iptables -L -n` line that fired.
 
 import { Ipv4Field, TcpField, ipv4ToString, readU16 } from '../wire/index.ts';
-import type { Match, PacketInfo, PortRange, Rule, Target } from './model.ts';
-import { CT_STATE_BIT } from './model.ts';
+import type { PacketInfo, Rule, Target } from './model.ts';
+import { matchesListText } from './rules/index.ts';
 
-function ports(label: string, r: PortRange, invert: boolean): string {
-  const bang = invert ? '!' : '';
-  return r.min === r.max ? `${label}pt:${bang}${r.min}` : `${label}pts:${bang}${r.min}:${r.max}`;
-}
-
-function stateList(bits: number): string {
-  const names: string[] = [];
-  for (const [name, bit] of Object.entries(CT_STATE_BIT)) if (bits & bit) names.push(name);
-  return names.join(',');
-}
-
-/** One match as the listing prints it (libxt_*.c print functions, numeric form). */
-export function describeMatch(m: Match): string {
-  switch (m.kind) {
-    case 'statistic':
-      if (m.mode === 'random') {
-        return `statistic${m.invert ? ' !' : ''} mode random probability ${(m.threshold / 0x80000000).toFixed(11)}`;
-      }
-      return `statistic${m.invert ? ' !' : ''} mode nth every ${m.every + 1}${m.packet ? ` packet ${m.packet}` : ''}`;
-    case 'tcp':
-    case 'udp': {
-      const parts: string[] = [m.kind];
-      if (m.sport) parts.push(ports('s', m.sport, m.sportInvert));
-      if (m.dport) parts.push(ports('d', m.dport, m.dportInvert));
-      if (m.kind === 'tcp' && m.tcpFlags) {
-        parts.push(`flags:${m.tcpFlags.invert ? '!' : ''}0x${hex2(m.tcpFlags.mask)}/0x${hex2(m.tcpFlags.comp)}`);
-      }
-      return parts.join(' ');
-    }
-    case 'icmp':
-      return `icmp ${m.invert ? '!' : ''}type ${m.type}`;
-    case 'multiport':
-      return `multiport ${m.dir} ${m.invert ? '! ' : ''}${m.ports.map((p) => (p.min === p.max ? `${p.min}` : `${p.min}:${p.max}`)).join(',')}`;
-    case 'conntrack':
-      return `ctstate ${m.invert ? '! ' : ''}${stateList(m.states)}`;
-    case 'state':
-      return `state ${m.invert ? '! ' : ''}${stateList(m.states)}`;
-  }
+/**
+ * `ws_round-robin PREROUTING rule 2 (statistic mode nth every 2) DNAT 10.0.0.1:80 -> 100.0.0.2:80 [NEW]`:
+ * the rule (chain, 1-based number, its matches as listed) that set up a NAT binding, and what it did
+ * to this first packet. The parentheses are left out for a rule without matches.
+ */
+export function natRuleNote(
+  hostName: string,
+  chain: string,
+  ruleNo: number,
+  rule: Rule,
+  by: string,
+  before: string,
+  after: string,
+  state: string,
+): string {
+  const matches = matchesListText(rule);
+  return `${hostName} ${chain} rule ${ruleNo}${matches ? ` (${matches})` : ''} ${by} ${before} -> ${after} [${state}]`;
 }
 
 function hex2(n: number): string {
   return n.toString(16).toUpperCase().padStart(2, '0');
-}
-
-/** The match column of a rule (empty when it has only address/interface/protocol parts). */
-export function describeRuleMatches(rule: Rule): string {
-  return rule.matches.map(describeMatch).join(' ');
 }
 
 const TCP_FLAG_NAMES: readonly [number, string][] = [

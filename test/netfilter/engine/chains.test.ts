@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { TCP_ACK, TCP_SYN, readIpv4, readU16, ipv4ToString } from '../../../src/wire/index.ts';
 import type { Netfilter } from '../../../src/netfilter/index.ts';
-import { forward, makeSwitch, syn, tcpPacket, udpPacket } from './helpers.ts';
+import { forward, icmpPacket, makeSwitch, syn, tcpPacket, udpPacket } from './helpers.ts';
 
 function run(nf: Netfilter, line: string): void {
   const r = nf.exec(line.split(' '));
@@ -96,6 +96,18 @@ describe('locally generated and locally delivered packets', () => {
     nf.hook('INPUT', p, 'eth0', null, notes);
     expect([dstOf(p), readU16(p, 22)]).toEqual(['10.0.1.1', 3128]);
     expect(notes[0]).toBe('proxy PREROUTING rule 1 (tcp dpt:80) REDIRECT 93.184.216.34:80 -> 10.0.1.1:3128 [NEW]');
+  });
+});
+
+describe('NAT comments', () => {
+  it('give the rule\'s matches exactly as `iptables -L -n` lists them', () => {
+    const { nf } = makeSwitch('gw', '10.0.1.1', '10.0.2.1');
+    run(nf, 'iptables -t nat -A PREROUTING -p icmp --icmp-type 8 -m conntrack --ctstate NEW -j DNAT --to-destination 10.0.2.2');
+    const t = forward(nf, icmpPacket('10.0.1.2', '10.0.1.1', { kind: 'echoRequest', ident: 7, seq: 1, data: new Uint8Array(4) }), 'eth0', 'eth1');
+    expect(t.verdict.kind).toBe('ACCEPT');
+    const listed = nf.exec(['iptables', '-t', 'nat', '-L', 'PREROUTING', '-n']).stdout.split('\n')[2]!;
+    expect(listed).toMatch(/icmptype 8 ctstate NEW to:10.0.2.2$/);
+    expect(t.notes).toEqual(['gw PREROUTING rule 1 (icmptype 8 ctstate NEW) DNAT 10.0.1.1 -> 10.0.2.2 [NEW]']);
   });
 });
 
