@@ -99,16 +99,18 @@ export class HttpClientConnection {
 
   /** Keeps the response's header section as received (for -S, -i), up to its blank line. */
   private captureHead(d: Uint8Array): void {
-    const prev = this.rawHead;
-    // The blank line may straddle chunks: search from the last 3 characters already held.
-    const text = prev.slice(-3) + latin1Text(d.subarray(0, Math.min(d.length, 65536)));
-    const crlf = text.indexOf('\r\n\r\n');
-    const lf = text.indexOf('\n\n');
+    // The blank line may straddle chunks: look back over the last 3 characters already held.
+    const held = this.rawHead;
+    const back = Math.min(3, held.length);
     let end = -1;
-    if (crlf >= 0 && (lf < 0 || crlf + 2 <= lf)) end = crlf + 4;
-    else if (lf >= 0) end = lf + 2;
-    const keep = end < 0 ? text : text.slice(0, end);
-    this.rawHead = prev.slice(0, Math.max(0, prev.length - 3)) + keep;
+    for (let i = 0; i < d.length && end < 0; i++) {
+      if (d[i] !== 10) continue;
+      const prev = (k: number): number => (i - k >= 0 ? d[i - k]! : held.charCodeAt(held.length - (k - i)));
+      const avail = i + back;
+      if (avail >= 1 && prev(1) === 10) end = i + 1;
+      else if (avail >= 3 && prev(1) === 13 && prev(2) === 10 && prev(3) === 13) end = i + 1;
+    }
+    this.rawHead = held + latin1Text(end < 0 ? d : d.subarray(0, end));
     if (end >= 0) this.headDone = true;
   }
 

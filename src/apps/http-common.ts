@@ -153,7 +153,7 @@ export function utf8Bytes(s: string): Uint8Array {
 /** Latin-1 text of bytes (every byte one character), in chunks to stay within argument limits. */
 export function latin1Text(b: Uint8Array): string {
   let s = '';
-  for (let i = 0; i < b.length; i += 8192) s += String.fromCharCode.apply(null, Array.from(b.subarray(i, i + 8192)));
+  for (let i = 0; i < b.length; i += 8192) s += String.fromCharCode.apply(null, b.subarray(i, i + 8192) as unknown as number[]);
   return s;
 }
 

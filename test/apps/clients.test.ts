@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  HttpClientConnection,
   HttpServer,
   LinksBrowser,
   dotProgress,
@@ -13,6 +14,7 @@ import {
   wgetRequest,
   type AppEnv,
   type CurlResult,
+  type HttpResponseInfo,
   type HttpUrl,
   type WgetResult,
 } from '../../src/apps/index.ts';
@@ -122,6 +124,32 @@ describe('wget text', () => {
     const bad = parseWgetArgs(['wget', '-x', 'u']);
     expect(bad).toEqual({ usage: "wget: invalid option -- 'x'\nUsage: wget [OPTION]... [URL]...\n\nTry `wget --help' for more options.\n", exitCode: 2 });
     expect(parseWgetArgs(['wget'])).toMatchObject({ exitCode: 1 });
+  });
+});
+
+describe('response head capture', () => {
+  it('keeps the header section exactly when its blank line is split across segments', () => {
+    const head = 'HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n';
+    for (const cut of [head.length - 3, head.length - 2, head.length - 1]) {
+      const net = new FakeNet();
+      const c = net.addHost('client1', '10.0.0.10');
+      const s = net.addHost('server1', '10.0.0.1');
+      s.listen(80, (sock) => ({
+        onData: () => {
+          const bytes = new TextEncoder().encode(head + 'abc');
+          sock.write(bytes.subarray(0, cut));
+          net.sched.after(1_000_000, () => sock.write(bytes.subarray(cut)));
+        },
+      }));
+      let got: HttpResponseInfo | undefined;
+      const conn: HttpClientConnection = new HttpClientConnection({ tcp: c, scheduler: net.sched, startEpochSec: START }, 0x0a000001, 80, (e) => {
+        if (e.kind === 'connected') conn.send('GET', 'GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+        if (e.kind === 'response') got = e.response;
+      });
+      net.sched.runFor(1e9);
+      expect(got!.rawHead, `cut at ${cut}`).toBe(head);
+      expect(new TextDecoder().decode(got!.body)).toBe('abc');
+    }
   });
 });
 
