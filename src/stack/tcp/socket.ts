@@ -396,7 +396,7 @@ export class TcpSocket {
     // tcp_sequence(): the segment must overlap [rcv_wup, rcv_nxt + window].
     const end = seqAdd(seg.seq, segLen);
     if (seqLt(end, this.rcvWup) || seqGt(seg.seq, seqAdd(this.rcvNxt, this.currentWindow()))) {
-      if (!(f & TCP_RST)) this.sendDupAck();
+      if (!(f & TCP_RST)) this.sendDupAck(dataLen > 0);
       return;
     }
 
@@ -685,8 +685,9 @@ export class TcpSocket {
     this.emit(this.sndNxt, TCP_ACK, null, false);
   }
 
-  private sendDupAck(): void {
-    this.enterQuickAck();
+  /** tcp_send_dupack(): data we already have means the peer missed our ACKs: quickack again. */
+  private sendDupAck(hadData: boolean): void {
+    if (hadData) this.enterQuickAck();
     this.sendAckNow();
   }
 
