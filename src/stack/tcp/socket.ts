@@ -469,29 +469,30 @@ export class TcpSocket {
     let gotFin = false;
     let forceAck = false;
     const acceptsData = this.state === 'ESTABLISHED' || this.state === 'FIN_WAIT1' || this.state === 'FIN_WAIT2';
-    if ((dataLen > 0 || f & TCP_FIN) && acceptsData && !this.finReceived) {
-      if (seqLe(seg.seq, this.rcvNxt) && seqGt(end, this.rcvNxt)) {
-        // In order (possibly overlapping old data: trim the part we have).
-        const skip = seqDiff(this.rcvNxt, seg.seq);
-        if (skip < dataLen) {
-          const data = seg.payload.slice(skip);
-          this.acceptData(data, deliver);
-        }
-        if (f & TCP_FIN) gotFin = true;
-        if (this.ooo.length > 0) {
-          forceAck = true; // a hole was filled: ACK at once (tcp_data_queue -> inet_csk_schedule_ack + quick)
-          gotFin = this.drainOoo(deliver) || gotFin;
-        }
-      } else if (seqLe(end, this.rcvNxt)) {
-        // A retransmission of what we have: tcp_enter_quickack_mode() and ACK now.
+    if (dataLen > 0 || f & TCP_FIN) {
+      if (seqLe(end, this.rcvNxt)) {
+        // All of it was received before (a retransmission, e.g. a FIN whose ACK was lost), in any
+        // state: the peer missed our ACK, so tcp_enter_quickack_mode() and ACK now.
         this.enterQuickAck();
         this.sendAckNow();
         return;
-      } else {
-        // Out of order: keep it, and send a duplicate ACK with SACK at once (tcp_data_queue_ofo).
-        this.queueOoo(seg.seq, seg.payload.slice(), (f & TCP_FIN) !== 0);
-        this.sendAckNow();
-        return;
+      }
+      if (acceptsData && !this.finReceived) {
+        if (seqLe(seg.seq, this.rcvNxt)) {
+          // In order (possibly overlapping old data: trim the part we have).
+          const skip = seqDiff(this.rcvNxt, seg.seq);
+          if (skip < dataLen) this.acceptData(seg.payload.slice(skip), deliver);
+          if (f & TCP_FIN) gotFin = true;
+          if (this.ooo.length > 0) {
+            forceAck = true; // a hole was filled: ACK at once (tcp_data_queue -> inet_csk_schedule_ack + quick)
+            gotFin = this.drainOoo(deliver) || gotFin;
+          }
+        } else {
+          // Out of order: keep it, and send a duplicate ACK with SACK at once (tcp_data_queue_ofo).
+          this.queueOoo(seg.seq, seg.payload.slice(), (f & TCP_FIN) !== 0);
+          this.sendAckNow();
+          return;
+        }
       }
     }
 

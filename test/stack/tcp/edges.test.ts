@@ -116,3 +116,28 @@ describe('TCP edges', () => {
     expect(client.connectionCount).toBe(0);
   });
 });
+
+describe('retransmitted FIN', () => {
+  it('is ACKed again in CLOSE_WAIT when the first ACK was lost', () => {
+    const { net, client, server } = setup();
+    server.listen(80, () => ({})); // never closes: stays in CLOSE_WAIT
+    const c = client.connect(SERVER, 80, {});
+    net.sched.runFor(10 * MS);
+    let dropAck = true;
+    net.drop = (s) => {
+      if (dropAck && s.from === 'server1' && s.flags === '.') {
+        dropAck = false;
+        return true;
+      }
+      return false;
+    };
+    c.close();
+    net.sched.runFor(2000 * MS);
+    const fins = net.log.filter((s) => s.from === 'client1' && s.flags.includes('F'));
+    expect(fins.length).toBe(2); // the FIN, then its retransmission after the RTO
+    const acks = net.log.filter((s) => s.from === 'server1' && s.flags === '.' && s.t > fins[0]!.t);
+    expect(acks.length).toBe(2); // the delayed ACK (lost), then an immediate one for the retransmission
+    expect(acks[1]!.t - fins[1]!.t).toBe(50_000);
+    expect(c.state).toBe('FIN_WAIT2');
+  });
+});
