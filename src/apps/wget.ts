@@ -299,7 +299,8 @@ class Wget {
       this.exitAfter(conn, 8, r.status);
       return;
     }
-    const type = getHeader(r, 'Content-Type');
+    // http.c keeps the media type only: `text/html; charset=iso-8859-1` prints as [text/html].
+    const type = getHeader(r, 'Content-Type')?.split(';')[0]?.trim();
     const len = getHeader(r, 'Content-Length');
     const size = len === undefined ? 'unspecified' : Number(len) >= 1024 ? `${len} (${humanReadable(Number(len))})` : len;
     this.log(`Length: ${size}${type === undefined ? '' : ` [${type}]`}\n`);
