@@ -364,6 +364,15 @@ describe('errors', () => {
     const took = (lab.net.scheduler.now - start) / 1e9;
     expect(took).toBeGreaterThan(2.9);
     expect(took).toBeLessThan(3.2);
+    const t1 = lab.net.scheduler.now;
+    const c = curl(lab, ['http://10.0.0.99/']);
+    const ms = Math.floor((lab.net.scheduler.now - t1 - 300_000) / 1e6); // curl exits 0.3 ms after its error
+    expect(c.exitCode).toBe(7);
+    expect(c.stderr.endsWith(`\ncurl: (7) Failed to connect to 10.0.0.99 port 80 after ${ms} ms: Couldn't connect to server\n`)).toBe(true);
+    expect(ms).toBeGreaterThan(2900);
+    const l = links(lab, new LinksBrowser(lab.clientEnv), 'http://10.0.0.99/');
+    expect(l.stderr).toBe('No route to host\n');
+    expect(l.exitCode).toBe(1);
   });
 
   it('a SYN nobody answers: wget -T 2 -t 1 times out', () => {
