@@ -2,7 +2,7 @@
 // and the iptables text tools, conntrack and NAT.
 
 export { Netfilter } from './netfilter.ts';
-export type { ExecResult, HookName, HostEnv, Verdict } from './netfilter.ts';
+export type { ExecResult, HookName, HostEnv, PacketContext, Verdict } from './netfilter.ts';
 
 export * from './model.ts';
 export * from './rules/index.ts';

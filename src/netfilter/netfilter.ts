@@ -11,10 +11,11 @@
 // manip type); every other packet is translated from its conntrack entry.
 //
 // A packet's conntrack entry travels with it from the first hook (PREROUTING or OUTPUT) to the
-// last (INPUT or POSTROUTING), as it travels with the skb in the kernel. The stack may hand over a
-// copy of the bytes between hooks (a new Uint8Array), so the in-flight record is found by object
-// first, else by what NAT does not change (IP ID, protocol, total length) among the packets that
-// entered at this virtual instant — a packet's trip through a host takes no virtual time.
+// last (INPUT or POSTROUTING) in a PacketContext the stack hands to every hook of the trip, as the
+// kernel's skb carries _nfct: conntrack fills it at the first hook, later hooks read it, and the
+// stack may copy the bytes between hooks without losing it. A packet that already carries an entry
+// at its first hook (looped back, or an ICMP error the host attached to the packet it is about,
+// nf_ct_attach) is not looked up again (nf_conntrack_in: "previously seen").
 
 import { Ipv4Field, ipv4ToString, pseudoHeaderSum, readIpv4, readU16, sum16, verifySum } from '../wire/index.ts';
 import type { Rng } from '../sim/index.ts';
@@ -84,23 +85,22 @@ const ACCEPT: Verdict = { kind: 'ACCEPT' };
 const DROP: Verdict = { kind: 'DROP' };
 const DEFAULT_START_EPOCH_SEC = 1319625000;
 const LOOPBACK = 0x7f000001;
-const MAX_IN_FLIGHT = 16;
 
-/** The conntrack side of one packet between hooks. */
+/**
+ * What travels with one packet through the hooks of its trip through a host, as the kernel's skb
+ * carries `_nfct`. The stack creates (or reuses) one when a packet starts its trip (reception,
+ * local output), with `ct` null, and hands the same object to every hook of that trip, across any
+ * copy of the bytes. `ct` belongs to netfilter: the stack never reads it, it only passes it on.
+ */
+export interface PacketContext {
+  ct: unknown;
+}
+
+/** The conntrack side of one packet between hooks (skb->_nfct: the entry and the ctinfo). */
 interface PacketCt {
   conn: Conn | null;
   dir: Dir;
   info: CtInfo;
-}
-
-/** A packet between its first and last hook. */
-interface InFlight {
-  pkt: Uint8Array;
-  t: number;
-  ident: number;
-  protocol: number;
-  totalLen: number;
-  ct: PacketCt;
 }
 
 /** No conntrack entry (before conntrack ran, or conntrack not loaded): xt_conntrack calls that INVALID. */
@@ -112,7 +112,6 @@ export class Netfilter {
   /** Conntrack (and NAT) run once a rule needs them, as on Linux where the modules load on first use. */
   private conntrackActive = false;
   private readonly facts = new PacketFacts();
-  private readonly inFlight: InFlight[] = [];
   private readonly info: PacketInfo = {
     src: 0,
     dst: 0,
@@ -146,41 +145,42 @@ export class Netfilter {
     return this.conntrackActive || this.refreshConntrackActive();
   }
 
-  hook(hook: HookName, pkt: Uint8Array, inIface: string | null, outIface: string | null, notes: string[]): Verdict {
+  /**
+   * One hook of a packet's trip. `ctx` is the packet's context, the same object at every hook of
+   * the trip (see PacketContext); conntrack stores the packet's entry there at PREROUTING/OUTPUT.
+   */
+  hook(hook: HookName, pkt: Uint8Array, inIface: string | null, outIface: string | null, notes: string[], ctx: PacketContext): Verdict {
     const f = this.facts.read(pkt);
     if (!f.ok) return ACCEPT;
-    const active = this.tracking;
     let v: Verdict;
     switch (hook) {
-      case 'PREROUTING': {
-        v = this.walkTables('raw', hook, pkt, inIface, outIface, NO_CT, notes);
-        if (v.kind !== 'ACCEPT') return v;
-        const ct = active ? this.track(pkt, true) : NO_CT;
-        this.enter(pkt, ct);
-        v = this.walkTables('mangle', hook, pkt, inIface, outIface, ct, notes);
-        if (v.kind !== 'ACCEPT') return v;
-        return this.nat(hook, 'DST', pkt, inIface, outIface, ct, notes);
-      }
+      case 'PREROUTING':
       case 'OUTPUT': {
-        v = this.walkTables('raw', hook, pkt, inIface, outIface, NO_CT, notes);
+        const carried = ctx.ct as PacketCt | null;
+        v = this.walkTables('raw', hook, pkt, inIface, outIface, carried ?? NO_CT, notes);
         if (v.kind !== 'ACCEPT') return v;
-        const ct = active ? this.track(pkt, false) : NO_CT;
-        this.enter(pkt, ct);
+        let ct = carried;
+        if (ct === null) {
+          // nf_conntrack_in. PREROUTING verifies transport checksums (nf_conntrack_checksum=1).
+          ct = this.tracking ? this.track(pkt, hook === 'PREROUTING') : NO_CT;
+          ctx.ct = ct;
+        }
         v = this.walkTables('mangle', hook, pkt, inIface, outIface, ct, notes);
         if (v.kind !== 'ACCEPT') return v;
+        if (hook === 'PREROUTING') return this.nat(hook, 'DST', pkt, inIface, outIface, ct, notes);
         v = this.nat(hook, 'DST', pkt, inIface, outIface, ct, notes);
         if (v.kind !== 'ACCEPT') return v;
         return this.walkTables('filter', hook, pkt, inIface, outIface, ct, notes);
       }
       case 'FORWARD': {
-        const ct = this.find(pkt, false);
+        const ct = (ctx.ct as PacketCt | null) ?? NO_CT;
         v = this.walkTables('mangle', hook, pkt, inIface, outIface, ct, notes);
         if (v.kind !== 'ACCEPT') return v;
         return this.walkTables('filter', hook, pkt, inIface, outIface, ct, notes);
       }
       case 'INPUT':
       case 'POSTROUTING': {
-        const ct = this.find(pkt, true);
+        const ct = (ctx.ct as PacketCt | null) ?? NO_CT;
         v = this.walkTables('mangle', hook, pkt, inIface, outIface, ct, notes);
         if (v.kind !== 'ACCEPT') return v;
         if (hook === 'INPUT') {
@@ -216,48 +216,21 @@ export class Netfilter {
   // -------------------------------------------------------------------------------------------
   // conntrack
 
-  /** A packet starts its trip (PREROUTING, OUTPUT). Records left by packets of an earlier instant are gone. */
-  private enter(pkt: Uint8Array, ct: PacketCt): void {
-    const now = this.env.now();
-    const list = this.inFlight;
-    // Trips nest only a few deep (an error sent while a packet is refused); older entries are
-    // packets the stack dropped between hooks.
-    while (list.length > 0 && (list[0]!.t !== now || list.length >= MAX_IN_FLIGHT)) list.shift();
-    const f = this.facts;
-    list.push({ pkt, t: now, ident: readU16(pkt, Ipv4Field.IDENT), protocol: f.protocol, totalLen: f.totalLen, ct });
+  /**
+   * nf_ct_attach: an ICMP error this host sends about a packet (`skb`) carries that packet's entry,
+   * as RELATED in the other direction (nf_conntrack_attach), so it is translated like the
+   * connection even when the quoted packet is only half translated (destination rewritten at
+   * PREROUTING, source not yet at POSTROUTING) or its entry was never confirmed (a REJECTed first
+   * packet). Does nothing for a packet without an entry.
+   */
+  attach(nskb: PacketContext, skb: PacketContext): void {
+    const ct = skb.ct as PacketCt | null;
+    if (ct === null || ct.conn === null) return;
+    const reply = ct.dir === DIR_ORIGINAL;
+    nskb.ct = { conn: ct.conn, dir: reply ? DIR_REPLY : DIR_ORIGINAL, info: reply ? 'RELATED_REPLY' : 'RELATED' } satisfies PacketCt;
   }
 
-  /** The in-flight record of this packet; `last` ends its trip (INPUT, POSTROUTING). */
-  private find(pkt: Uint8Array, last: boolean): PacketCt {
-    const list = this.inFlight;
-    let at = -1;
-    for (let i = list.length - 1; i >= 0; i--) {
-      if (list[i]!.pkt === pkt) {
-        at = i;
-        break;
-      }
-    }
-    if (at < 0) {
-      const now = this.env.now();
-      const ident = readU16(pkt, Ipv4Field.IDENT);
-      const f = this.facts;
-      for (let i = list.length - 1; i >= 0; i--) {
-        const r = list[i]!;
-        if (r.t === now && r.ident === ident && r.protocol === f.protocol && r.totalLen === f.totalLen) {
-          at = i;
-          r.pkt = pkt;
-          break;
-        }
-      }
-    }
-    if (at < 0) return NO_CT;
-    const ct = list[at]!.ct;
-    // Packets that entered after this one and never finished were dropped on the way.
-    if (last) list.length = at;
-    return ct;
-  }
-
-  /** nf_conntrack_in. PREROUTING verifies transport checksums (nf_conntrack_checksum=1). */
+  /** nf_conntrack_in for a packet without an entry yet. */
   private track(pkt: Uint8Array, verifyChecksum: boolean): PacketCt {
     const f = this.facts;
     const now = this.env.now();
@@ -278,34 +251,10 @@ export class Netfilter {
     if (!inner) return invalid;
     const lookFor = invertTuple(inner);
     const slot = lookFor ? this.conntrack.find(lookFor) : undefined;
-    if (slot) {
-      // The error must be addressed where that direction's packets go.
-      if (slot.conn.tuples[slot.dir].dst !== f.dst) return invalid;
-      return { conn: slot.conn, dir: slot.dir, info: slot.dir === DIR_REPLY ? 'RELATED_REPLY' : 'RELATED' };
-    }
-    const half = this.findHalfTranslated(inner);
-    if (half && half.original.src === f.dst) return { conn: half, dir: DIR_REPLY, info: 'RELATED_REPLY' };
-    return invalid;
-  }
-
-  /**
-   * An error this host sends about a packet it was forwarding quotes that packet between its two
-   * manips: destination already rewritten, source not yet. The kernel attaches the offending
-   * packet's conntrack to the error (nf_ct_attach); here the entry is found from the quote: an
-   * entry with this original source whose reply comes from the quoted destination.
-   */
-  private findHalfTranslated(quoted: Tuple): Conn | undefined {
-    const now = this.env.now();
-    const fits = (c: Conn) =>
-      c.original.protocol === quoted.protocol &&
-      c.original.src === quoted.src &&
-      c.original.srcId === quoted.srcId &&
-      c.reply.src === quoted.dst &&
-      c.reply.srcId === quoted.dstId;
-    for (const c of this.conntrack.bySourceOf(quoted)) if (c.timeoutAt > now && fits(c)) return c;
-    // Or the unconfirmed entry of a packet refused at this very instant (a REJECTed first packet).
-    for (const r of this.inFlight) if (r.t === now && r.ct.conn && fits(r.ct.conn)) return r.ct.conn;
-    return undefined;
+    if (!slot) return invalid;
+    // The error must be addressed where that direction's packets go.
+    if (slot.conn.tuples[slot.dir].dst !== f.dst) return invalid;
+    return { conn: slot.conn, dir: slot.dir, info: slot.dir === DIR_REPLY ? 'RELATED_REPLY' : 'RELATED' };
   }
 
   private refreshConntrackActive(): boolean {

@@ -74,6 +74,7 @@ import type {
   HookVerdict,
   IcmpErrorInfo,
   Ipv4Meta,
+  PacketContext,
   PacketFilter,
   SendIpv4Options,
   SendResult,
@@ -192,6 +193,13 @@ export class Host {
   private pingRng: Rng | null = null;
   private inRx = false;
   private deferred: Deferred[] = [];
+  /**
+   * Packet contexts by trip depth, reused: a trip (reception or local output) runs to its end
+   * synchronously, and trips only nest (an ICMP error sent while a packet is refused), so the
+   * context of depth d is free again once the trip at depth d is over. No garbage per packet.
+   */
+  private readonly contexts: PacketContext[] = [];
+  private contextDepth = 0;
 
   constructor(
     readonly name: string,
@@ -464,6 +472,21 @@ export class Host {
    * loopback for one of our own addresses).
    */
   sendIpv4(o: SendIpv4Options): SendResult {
+    return this.output(o, null);
+  }
+
+  /** Local output; `relatedTo`: the context of the packet an ICMP error is about (nf_ct_attach). */
+  private output(o: SendIpv4Options, relatedTo: PacketContext | null): SendResult {
+    const ctx = this.takeContext();
+    try {
+      if (relatedTo !== null) this.filter?.attach?.(ctx, relatedTo);
+      return this.outputTrip(o, ctx);
+    } finally {
+      this.releaseContext();
+    }
+  }
+
+  private outputTrip(o: SendIpv4Options, ctx: PacketContext): SendResult {
     const dst = o.dst >>> 0;
     const local = this.isLocalAddress(dst);
     let route: Route | undefined;
@@ -497,9 +520,9 @@ export class Host {
     const notes: string[] = this.filter === null ? NO_NOTES : [];
 
     const outName = local ? LOOPBACK : (route as Route).iface;
-    const v = this.hook('OUTPUT', pkt, null, outName, notes);
+    const v = this.hook('OUTPUT', pkt, null, outName, notes, ctx);
     if (v.kind !== 'ACCEPT') {
-      this.refuse(v, pkt);
+      this.refuse(v, pkt, ctx);
       return 'EPERM';
     }
     // A DNAT in OUTPUT changes where the packet goes (ip_route_me_harder).
@@ -516,21 +539,25 @@ export class Host {
       if (pkt.length > outIface.mtu) return 'EMSGSIZE';
       if (o.confirmNeighbour === true) outIface.neighbours.confirm(route.gateway ?? newDst);
     }
-    const v2 = this.hook('POSTROUTING', pkt, null, outIface?.name ?? LOOPBACK, notes);
+    const v2 = this.hook('POSTROUTING', pkt, null, outIface?.name ?? LOOPBACK, notes, ctx);
     if (v2.kind !== 'ACCEPT') {
-      this.refuse(v2, pkt);
+      this.refuse(v2, pkt, ctx);
       return 'EPERM';
     }
     if (outIface === null || route === undefined) {
-      this.loopback(frame, notes);
+      this.loopback(frame, notes, ctx);
       return 'ok';
     }
     this.dispatchIpv4(outIface, route.gateway ?? readIpv4(pkt, Ipv4Field.DST), frame, notes);
     return 'ok';
   }
 
-  /** Our own packet to one of our addresses: the loopback device, PREROUTING and INPUT on `lo`. */
-  private loopback(frame: Uint8Array, notes: string[]): void {
+  /**
+   * Our own packet to one of our addresses: the loopback device, PREROUTING and INPUT on `lo`. The
+   * packet keeps its conntrack entry through lo (loopback_xmit does not reset it), so its trip
+   * goes on in a context of its own.
+   */
+  private loopback(frame: Uint8Array, notes: string[], ctx: PacketContext): void {
     // lo has no Ethernet header: its counters see the IP packet (and each packet once per side).
     const c = this.loopbackCounters;
     const len = frame.length - ETHERNET_HEADER_LEN;
@@ -538,9 +565,10 @@ export class Host {
     c.txBytes += len;
     c.rxPackets++;
     c.rxBytes += len;
+    const kept: PacketContext = { ct: ctx.ct };
     this.scheduler.after(0, () => {
       const pkt = frame.subarray(ETHERNET_HEADER_LEN);
-      this.processIpv4(pkt, frame, true, null, notes);
+      this.processIpv4(pkt, frame, true, null, notes, kept);
     });
   }
 
@@ -636,18 +664,40 @@ export class Host {
       buf = frame.slice(0, ETHERNET_HEADER_LEN + total);
       owned = true;
     }
-    this.processIpv4(buf.subarray(o, o + total), buf, owned, iface, notes);
+    const ctx = this.takeContext();
+    try {
+      this.processIpv4(buf.subarray(o, o + total), buf, owned, iface, notes, ctx);
+    } finally {
+      this.releaseContext();
+    }
+  }
+
+  /** The context of a packet starting its trip (see `contexts`). */
+  private takeContext(): PacketContext {
+    const d = this.contextDepth++;
+    const c = this.contexts[d];
+    if (c !== undefined) return c;
+    const fresh: PacketContext = { ct: null };
+    this.contexts[d] = fresh;
+    return fresh;
+  }
+
+  /** The trip is over: its context forgets the entry (kept for no one) and is free again. */
+  private releaseContext(): void {
+    const c = this.contexts[--this.contextDepth];
+    if (c !== undefined) c.ct = null;
   }
 
   /**
    * PREROUTING, then local delivery or forwarding. `buf` is the frame holding `pkt` at offset 14;
-   * `owned` says whether it is private to us (may be rewritten and sent on).
+   * `owned` says whether it is private to us (may be rewritten and sent on); `ctx` is the packet's
+   * context for the whole trip.
    */
-  private processIpv4(pkt: Uint8Array, buf: Uint8Array, owned: boolean, inIface: Interface | null, notes: string[]): void {
+  private processIpv4(pkt: Uint8Array, buf: Uint8Array, owned: boolean, inIface: Interface | null, notes: string[], ctx: PacketContext): void {
     const inName = inIface?.name ?? LOOPBACK;
-    const v = this.hook('PREROUTING', pkt, inName, null, notes);
+    const v = this.hook('PREROUTING', pkt, inName, null, notes, ctx);
     if (v.kind !== 'ACCEPT') {
-      this.refuse(v, pkt);
+      this.refuse(v, pkt, ctx);
       return;
     }
     const dst = readIpv4(pkt, Ipv4Field.DST);
@@ -657,12 +707,12 @@ export class Host {
     }
     const bcast = this.isBroadcast(dst);
     if (bcast || this.isLocalAddress(dst)) {
-      const vi = this.hook('INPUT', pkt, inName, null, notes);
+      const vi = this.hook('INPUT', pkt, inName, null, notes, ctx);
       if (vi.kind !== 'ACCEPT') {
-        this.refuse(vi, pkt);
+        this.refuse(vi, pkt, ctx);
         return;
       }
-      this.localDeliver(pkt, inName, bcast);
+      this.localDeliver(pkt, inName, bcast, ctx);
       return;
     }
     if (inIface === null || isMulticastIp(dst)) return;
@@ -671,7 +721,7 @@ export class Host {
       this.stats.ipInAddrErrors++;
       return;
     }
-    this.forward(pkt, buf, owned, inIface, notes);
+    this.forward(pkt, buf, owned, inIface, notes, ctx);
   }
 
   /**
@@ -684,23 +734,23 @@ export class Host {
     return this.isLocalAddress(src);
   }
 
-  /** ip_forward(). */
-  private forward(pkt: Uint8Array, buf: Uint8Array, owned: boolean, inIface: Interface, notes: string[]): void {
+  /** ip_forward(). A copy of the bytes (a frame we do not own) keeps the packet's context. */
+  private forward(pkt: Uint8Array, buf: Uint8Array, owned: boolean, inIface: Interface, notes: string[], ctx: PacketContext): void {
     const dst = readIpv4(pkt, Ipv4Field.DST);
     const route = this.routes.lookup(dst);
     if (route === undefined) {
       this.stats.ipOutNoRoutes++;
-      this.sendIcmpError(pkt, ICMP_DEST_UNREACHABLE, ICMP_NET_UNREACHABLE);
+      this.sendIcmpError(pkt, ICMP_DEST_UNREACHABLE, ICMP_NET_UNREACHABLE, 0, ctx);
       return;
     }
     const outIface = this.iface(route.iface);
     if ((pkt[Ipv4Field.TTL] as number) <= 1) {
-      this.sendIcmpError(pkt, ICMP_TIME_EXCEEDED, ICMP_TTL_EXCEEDED);
+      this.sendIcmpError(pkt, ICMP_TIME_EXCEEDED, ICMP_TTL_EXCEEDED, 0, ctx);
       return;
     }
     const df = ((pkt[Ipv4Field.FLG_OFF] as number) >>> 5) & IPV4_FLAG_DF;
     if (pkt.length > outIface.mtu) {
-      if (df !== 0) this.sendIcmpError(pkt, ICMP_DEST_UNREACHABLE, ICMP_FRAG_NEEDED, outIface.mtu);
+      if (df !== 0) this.sendIcmpError(pkt, ICMP_DEST_UNREACHABLE, ICMP_FRAG_NEEDED, outIface.mtu, ctx);
       else this.stats.ipFragDrops++;
       return;
     }
@@ -710,14 +760,14 @@ export class Host {
       pkt = buf.subarray(ETHERNET_HEADER_LEN);
     }
     new Ipv4Packet(pkt, 0).decrementTtl();
-    const v = this.hook('FORWARD', pkt, inIface.name, outIface.name, notes);
+    const v = this.hook('FORWARD', pkt, inIface.name, outIface.name, notes, ctx);
     if (v.kind !== 'ACCEPT') {
-      this.refuse(v, pkt);
+      this.refuse(v, pkt, ctx);
       return;
     }
-    const v2 = this.hook('POSTROUTING', pkt, null, outIface.name, notes);
+    const v2 = this.hook('POSTROUTING', pkt, null, outIface.name, notes, ctx);
     if (v2.kind !== 'ACCEPT') {
-      this.refuse(v2, pkt);
+      this.refuse(v2, pkt, ctx);
       return;
     }
     this.stats.ipForwDatagrams++;
@@ -725,7 +775,7 @@ export class Host {
   }
 
   /** ip_local_deliver_finish: ICMP here, other protocols to their receiver. */
-  private localDeliver(pkt: Uint8Array, inName: string, bcast: boolean): void {
+  private localDeliver(pkt: Uint8Array, inName: string, bcast: boolean, ctx: PacketContext): void {
     const fo = readU16(pkt, Ipv4Field.FLG_OFF);
     if ((fo & 0x1fff) !== 0 || ((fo >>> 13) & IPV4_FLAG_MF) !== 0) {
       this.stats.ipFragDrops++;
@@ -744,6 +794,7 @@ export class Host {
       inIface: inName,
       packet: pkt,
       broadcast: bcast,
+      context: ctx,
     };
     if (proto === IP_PROTO_ICMP) {
       this.icmpInput(payload, meta);
@@ -755,7 +806,7 @@ export class Host {
       return;
     }
     this.stats.ipInUnknownProtos++;
-    if (!bcast) this.sendIcmpError(pkt, ICMP_DEST_UNREACHABLE, ICMP_PROTOCOL_UNREACHABLE);
+    if (!bcast) this.sendIcmpError(pkt, ICMP_DEST_UNREACHABLE, ICMP_PROTOCOL_UNREACHABLE, 0, ctx);
   }
 
   // ---------------------------------------------------------------- ICMP
@@ -825,9 +876,11 @@ export class Host {
   /**
    * icmp_send(): an ICMP error about `offending` (an IPv4 packet) back to its source. Refused, as
    * Linux does, for non-first fragments, ICMP errors, and broadcast/multicast or zero addresses;
-   * rate-limited per destination (1/s, burst 6) except towards ourselves.
+   * rate-limited per destination (1/s, burst 6) except towards ourselves. `offendingCtx`, the
+   * offending packet's context when the stack has it, gives the error that packet's conntrack entry
+   * (icmp_glue_bits -> nf_ct_attach), so NAT translates the error and its quote like the connection.
    */
-  sendIcmpError(offending: Uint8Array, type: number, code: number, rest = 0): void {
+  sendIcmpError(offending: Uint8Array, type: number, code: number, rest = 0, offendingCtx: PacketContext | null = null): void {
     if (offending.length < IPV4_HEADER_LEN) return;
     const hl = ((offending[0] as number) & 0x0f) * 4;
     if ((readU16(offending, Ipv4Field.FLG_OFF) & 0x1fff) !== 0) return;
@@ -856,7 +909,7 @@ export class Host {
     this.stats.icmpOutMsgs++;
     // Errors go out with precedence "internetwork control" (icmp_send: IPTOS_PREC_INTERNETCONTROL).
     const tos = 0xc0 | ((offending[Ipv4Field.TOS] as number) & 0x1e);
-    this.sendIpv4({ src, dst: osrc, protocol: IP_PROTO_ICMP, payload: msg, df: false, tos });
+    this.output({ src, dst: osrc, protocol: IP_PROTO_ICMP, payload: msg, df: false, tos }, offendingCtx);
   }
 
   private icmpAllow(dst: Ipv4Addr): boolean {
@@ -911,16 +964,16 @@ export class Host {
 
   // ---------------------------------------------------------------- netfilter
 
-  private hook(h: HookName, pkt: Uint8Array, inName: string | null, outName: string | null, notes: string[]): HookVerdict {
+  private hook(h: HookName, pkt: Uint8Array, inName: string | null, outName: string | null, notes: string[], ctx: PacketContext): HookVerdict {
     const f = this.filter;
     if (f === null) return ACCEPT;
-    return f.hook(h, pkt, inName, outName, notes);
+    return f.hook(h, pkt, inName, outName, notes, ctx);
   }
 
   /** A packet netfilter did not accept: DROP silently, REJECT with an ICMP error or a TCP RST. */
-  private refuse(v: HookVerdict, pkt: Uint8Array): void {
+  private refuse(v: HookVerdict, pkt: Uint8Array, ctx: PacketContext): void {
     this.stats.filterDrops++;
-    if (v.kind === 'REJECT') this.sendIcmpError(pkt, v.icmpType, v.icmpCode);
+    if (v.kind === 'REJECT') this.sendIcmpError(pkt, v.icmpType, v.icmpCode, 0, ctx);
     else if (v.kind === 'REJECT_TCP_RST') this.sendTcpReset(pkt);
   }
 

@@ -23,6 +23,7 @@ export type {
   HookName,
   HookVerdict,
   PacketFilter,
+  PacketContext,
   FilterHostEnv,
   Ipv4Meta,
   IcmpErrorInfo,

@@ -1,5 +1,8 @@
 // Types shared by the stack's parts and the layers above it.
 import type { Ipv4Addr } from '../wire/index.ts';
+import type { PacketContext } from '../netfilter/index.ts';
+
+export type { PacketContext };
 
 export type Direction = 'in' | 'out';
 
@@ -34,9 +37,16 @@ export type HookVerdict =
 /**
  * The part of netfilter the stack uses. `pkt` is the IPv4 packet (header at offset 0, length =
  * total length); NAT rewrites it in place. Notes for packet comments are pushed onto `notes`.
+ * `ctx` is the packet's context (its skb->_nfct): one object per trip through the host, from the
+ * first hook (PREROUTING, OUTPUT) to the last, whatever copies of the bytes the stack makes.
  */
 export interface PacketFilter {
-  hook(hook: HookName, pkt: Uint8Array, inIface: string | null, outIface: string | null, notes: string[]): HookVerdict;
+  hook(hook: HookName, pkt: Uint8Array, inIface: string | null, outIface: string | null, notes: string[], ctx: PacketContext): HookVerdict;
+  /**
+   * nf_ct_attach: an ICMP error about a packet (context `skb`) takes that packet's conntrack entry
+   * (into `nskb`) before its own trip starts. A filter without conntrack leaves this out.
+   */
+  attach?(nskb: PacketContext, skb: PacketContext): void;
 }
 
 /** What netfilter may ask of its host (architecture.md: HostEnv). */
@@ -61,6 +71,11 @@ export interface Ipv4Meta {
   packet: Uint8Array;
   /** Sent to a broadcast address (no ICMP errors may answer it). */
   broadcast: boolean;
+  /**
+   * The packet's netfilter context, valid during the call only: pass it to Host.sendIcmpError so
+   * the error carries the packet's conntrack entry (nf_ct_attach).
+   */
+  context: PacketContext;
 }
 
 /** An ICMP error about a packet this host sent, handed to the protocol that sent it. */

@@ -58,7 +58,7 @@ export class UdpLayer implements TransportReceiver {
     const h = this.ports.get(u.dstPort);
     if (h === undefined) {
       this.noPorts++;
-      if (!ip.broadcast) this.host.sendIcmpError(ip.packet, ICMP_DEST_UNREACHABLE, ICMP_PORT_UNREACHABLE);
+      if (!ip.broadcast) this.host.sendIcmpError(ip.packet, ICMP_DEST_UNREACHABLE, ICMP_PORT_UNREACHABLE, 0, ip.context);
       return;
     }
     h.onDatagram({ src: ip.src, srcPort: u.srcPort, dst: ip.dst, dstPort: u.dstPort, data: u.payload, ip });

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Netfilter } from '../../src/netfilter/index.ts';
-import { Network, Pinger, type PingReply } from '../../src/stack/index.ts';
+import { Network, Pinger, type Host, type HookName, type HookVerdict, type PingReply } from '../../src/stack/index.ts';
+import { ipv4ToString, readIpv4 } from '../../src/wire/index.ts';
 import { requireTsharkOrSkip, tsharkCheck, tsharkFields } from '../support/tshark.ts';
 import { captureToMemory, ip } from './support.ts';
 
@@ -70,6 +71,43 @@ describe('netfilter in the stack', () => {
     expect(servers.map((s) => s.stats.ipInDelivers)).toEqual([1, 1, 1]);
     const trace = new TextDecoder().decode(cap.finish().get('trace.txt'));
     expect(trace).toContain('ws_round-robin-eth1 out');
+  });
+
+  describe('ICMP errors about a packet the switch was forwarding carry its conntrack entry (nf_ct_attach)', () => {
+    /** The ICMP errors client1 receives: outer source, quoted source and destination. */
+    function errorsAtClient(client: Host): string[] {
+      const seen: string[] = [];
+      client.filter = {
+        hook(h: HookName, pkt: Uint8Array): HookVerdict {
+          if (h === 'PREROUTING' && pkt[9] === 1 && (pkt[20] === 3 || pkt[20] === 11)) {
+            seen.push(`type ${pkt[20]} from ${ipv4ToString(readIpv4(pkt, 12))} quoting ${ipv4ToString(readIpv4(pkt, 28 + 12))} -> ${ipv4ToString(readIpv4(pkt, 28 + 16))}`);
+          }
+          return { kind: 'ACCEPT' };
+        },
+      };
+      return seen;
+    }
+
+    it('time exceeded for a DNATed packet quotes it as the client sent it (to the VIP)', () => {
+      const { net, client, ws } = lab();
+      const seen = errorsAtClient(client);
+      // TTL 1: DNATed at PREROUTING, then too old to forward; the quote is half translated.
+      new Pinger(client, { dst: ip('10.0.0.1'), count: 1, ttl: 1, ident: 9 }).start();
+      net.scheduler.runUntil(2 * SEC);
+      expect(seen).toEqual(['type 11 from 10.0.0.1 quoting 10.0.0.10 -> 10.0.0.1']);
+      expect(ws.stats.icmpOutMsgs).toBe(1);
+    });
+
+    it("a REJECTed first packet's error is translated with its never-confirmed entry", () => {
+      const { net, client, ws } = lab();
+      expect(ws.netfilter.exec(['iptables', '-A', 'FORWARD', '-p', 'icmp', '-j', 'REJECT']).exitCode).toBe(0);
+      const seen = errorsAtClient(client);
+      new Pinger(client, { dst: ip('10.0.0.1'), count: 1, ident: 9 }).start();
+      net.scheduler.runUntil(2 * SEC);
+      expect(seen).toEqual(['type 3 from 10.0.0.1 quoting 10.0.0.10 -> 10.0.0.1']);
+      // The refused packet's entry never joined the table; the error did not make one either.
+      expect(ws.netfilter.conntrack.size).toBe(0);
+    });
   });
 
   it('tshark: 0 malformed, 0 bad checksums on both sides of the switch; comments in the pcapng', (ctx) => {

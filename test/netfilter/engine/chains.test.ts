@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { TCP_ACK, TCP_SYN, readIpv4, readU16, ipv4ToString } from '../../../src/wire/index.ts';
 import type { Netfilter } from '../../../src/netfilter/index.ts';
-import { forward, icmpPacket, makeSwitch, syn, tcpPacket, udpPacket } from './helpers.ts';
+import { forward, icmpPacket, makeSwitch, newContext, syn, tcpPacket, udpPacket } from './helpers.ts';
 
 function run(nf: Netfilter, line: string): void {
   const r = nf.exec(line.split(' '));
@@ -75,14 +75,16 @@ describe('locally generated and locally delivered packets', () => {
     run(nf, 'iptables -t nat -A OUTPUT -d 192.0.2.1 -p tcp --dport 80 -j DNAT --to-destination 10.0.2.2:8080');
     const notes: string[] = [];
     const out = syn('10.0.2.1', 40000, '192.0.2.1', 80);
-    expect(nf.hook('OUTPUT', out, null, 'eth1', notes).kind).toBe('ACCEPT');
-    expect(nf.hook('POSTROUTING', out, null, 'eth1', notes).kind).toBe('ACCEPT');
+    const ctx = newContext();
+    expect(nf.hook('OUTPUT', out, null, 'eth1', notes, ctx).kind).toBe('ACCEPT');
+    expect(nf.hook('POSTROUTING', out, null, 'eth1', notes, ctx).kind).toBe('ACCEPT');
     expect([dstOf(out), readU16(out, 22)]).toEqual(['10.0.2.2', 8080]);
     expect(notes).toEqual(['host OUTPUT rule 1 (tcp dpt:80) DNAT 192.0.2.1:80 -> 10.0.2.2:8080 [NEW]']);
     const fixed = tcpPacket({ src: '10.0.2.2', dst: '10.0.2.1', sport: 8080, dport: 40000, flags: TCP_SYN | TCP_ACK, seq: 1, ack: 1001 });
     const n2: string[] = [];
-    expect(nf.hook('PREROUTING', fixed, 'eth1', null, n2).kind).toBe('ACCEPT');
-    expect(nf.hook('INPUT', fixed, 'eth1', null, n2).kind).toBe('ACCEPT');
+    const c2 = newContext();
+    expect(nf.hook('PREROUTING', fixed, 'eth1', null, n2, c2).kind).toBe('ACCEPT');
+    expect(nf.hook('INPUT', fixed, 'eth1', null, n2, c2).kind).toBe('ACCEPT');
     expect([ipv4ToString(readIpv4(fixed, 12)), readU16(fixed, 20)]).toEqual(['192.0.2.1', 80]);
     expect(n2).toEqual(['host conntrack ESTABLISHED reply: 10.0.2.2:8080 -> 192.0.2.1:80 (de-DNAT)']);
   });
@@ -92,8 +94,9 @@ describe('locally generated and locally delivered packets', () => {
     run(nf, 'iptables -t nat -A PREROUTING -i eth0 -p tcp --dport 80 -j REDIRECT --to-ports 3128');
     const p = syn('10.0.1.2', 40000, '93.184.216.34', 80);
     const notes: string[] = [];
-    nf.hook('PREROUTING', p, 'eth0', null, notes);
-    nf.hook('INPUT', p, 'eth0', null, notes);
+    const ctx = newContext();
+    nf.hook('PREROUTING', p, 'eth0', null, notes, ctx);
+    nf.hook('INPUT', p, 'eth0', null, notes, ctx);
     expect([dstOf(p), readU16(p, 22)]).toEqual(['10.0.1.1', 3128]);
     expect(notes[0]).toBe('proxy PREROUTING rule 1 (tcp dpt:80) REDIRECT 93.184.216.34:80 -> 10.0.1.1:3128 [NEW]');
   });

@@ -16,6 +16,7 @@ import {
   ip,
   makeSwitch,
   masquerade,
+  newContext,
   roundRobinRules,
   rule,
   storedTransportChecksum,
@@ -151,8 +152,11 @@ describe('ICMP errors', () => {
     expect([...t.pkt.subarray(16, 20)].join('.')).toBe('100.0.0.1');
     const err = icmpPacket('10.0.0.1', '10.0.0.10', { kind: 'destUnreachable', code: 3, rest: 0, quoted: t.pkt.slice() }, 0);
     const notes: string[] = [];
-    expect(nf.hook('OUTPUT', err, null, 'eth0', notes).kind).toBe('ACCEPT');
-    expect(nf.hook('POSTROUTING', err, null, 'eth0', notes).kind).toBe('ACCEPT');
+    // icmp_send attaches the refused packet's (unconfirmed) entry to the error: nf_ct_attach.
+    const ctx = newContext();
+    nf.attach(ctx, t.ctx);
+    expect(nf.hook('OUTPUT', err, null, 'eth0', notes, ctx).kind).toBe('ACCEPT');
+    expect(nf.hook('POSTROUTING', err, null, 'eth0', notes, ctx).kind).toBe('ACCEPT');
     const inner = err.subarray(28);
     expect([...inner.subarray(12, 16)].join('.')).toBe('10.0.0.10');
     expect([...inner.subarray(16, 20)].join('.')).toBe('10.0.0.1');
@@ -170,11 +174,14 @@ describe('ICMP errors', () => {
     forward(nf, tcpPacket({ src: '100.0.0.1', dst: '100.0.0.4', sport: 80, dport: 40000, flags: TCP_SYN | TCP_ACK, seq: 1, ack: 1001 }), 'eth1', 'eth0');
     // A client packet with TTL 1 gets as far as PREROUTING (DNATed), then the switch answers.
     const p = tcpPacket({ src: '10.0.0.10', dst: '10.0.0.1', sport: 40000, dport: 80, flags: TCP_ACK, seq: 1001, ack: 2, ttl: 1 });
-    expect(nf.hook('PREROUTING', p, 'eth0', null, []).kind).toBe('ACCEPT');
+    const pctx = newContext();
+    expect(nf.hook('PREROUTING', p, 'eth0', null, [], pctx).kind).toBe('ACCEPT');
     expect([...p.subarray(16, 20)].join('.')).toBe('100.0.0.1');
     const err = icmpPacket('10.0.0.1', '10.0.0.10', { kind: 'timeExceeded', code: 0, rest: 0, quoted: p.slice(0, 28) }, 0);
-    nf.hook('OUTPUT', err, null, 'eth0', []);
-    nf.hook('POSTROUTING', err, null, 'eth0', []);
+    const ctx = newContext();
+    nf.attach(ctx, pctx);
+    nf.hook('OUTPUT', err, null, 'eth0', [], ctx);
+    nf.hook('POSTROUTING', err, null, 'eth0', [], ctx);
     const inner = err.subarray(28);
     expect([...inner.subarray(16, 20)].join('.')).toBe('10.0.0.1');
     expect(readU16(err, 22)).toBe(icmpChecksum(err, 20, err.length - 20));

@@ -31,7 +31,7 @@ import {
   type StatisticMatch,
   type Target,
 } from '../../../src/netfilter/index.ts';
-import { Netfilter, type HookName, type Verdict } from '../../../src/netfilter/index.ts';
+import { Netfilter, type HookName, type PacketContext, type Verdict } from '../../../src/netfilter/index.ts';
 
 export const ip = ipv4FromString;
 export const SEC = 1_000_000_000;
@@ -129,6 +129,13 @@ export interface Trip {
   verdict: Verdict;
   notes: string[];
   pkt: Uint8Array;
+  /** The packet's context through its hooks (what the stack keeps for it), e.g. for nf.attach. */
+  ctx: PacketContext;
+}
+
+/** A packet's context at the start of its trip, as the stack makes it. */
+export function newContext(): PacketContext {
+  return { ct: null };
 }
 
 /** Sees each forwarded packet as it arrives on `inIface` and, if it passes, as it leaves on `outIface`. */
@@ -141,6 +148,7 @@ export function setTap(t: Tap | null): void {
 /** A forwarded packet: PREROUTING(in) -> FORWARD(in, out) -> POSTROUTING(out), stopping at a non-ACCEPT verdict. */
 export function forward(nf: Netfilter, pkt: Uint8Array, inIface: string, outIface: string): Trip {
   const notes: string[] = [];
+  const ctx = newContext();
   tap?.(inIface, 'in', pkt.slice(), notes);
   const steps: [HookName, string | null, string | null][] = [
     ['PREROUTING', inIface, null],
@@ -148,11 +156,11 @@ export function forward(nf: Netfilter, pkt: Uint8Array, inIface: string, outIfac
     ['POSTROUTING', null, outIface],
   ];
   for (const [hook, i, o] of steps) {
-    const verdict = nf.hook(hook, pkt, i, o, notes);
-    if (verdict.kind !== 'ACCEPT') return { verdict, notes, pkt };
+    const verdict = nf.hook(hook, pkt, i, o, notes, ctx);
+    if (verdict.kind !== 'ACCEPT') return { verdict, notes, pkt, ctx };
   }
   tap?.(outIface, 'out', pkt.slice(), notes);
-  return { verdict: { kind: 'ACCEPT' }, notes, pkt };
+  return { verdict: { kind: 'ACCEPT' }, notes, pkt, ctx };
 }
 
 // ---------------------------------------------------------------------------------------------

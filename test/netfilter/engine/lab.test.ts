@@ -10,6 +10,7 @@ import {
   forward,
   ip,
   makeSwitch,
+  newContext,
   randomRules,
   roundRobinRules,
   sourceIpRules,
@@ -124,13 +125,45 @@ describe('a packet copied between hooks', () => {
     const { nf } = makeSwitch('ws_round-robin', '10.0.0.1', '100.0.0.4');
     roundRobinRules(nf);
     const notes: string[] = [];
+    const ctx = newContext();
     const first = syn('10.0.0.10', 40000, '10.0.0.1');
-    expect(nf.hook('PREROUTING', first, 'eth0', null, notes).kind).toBe('ACCEPT');
+    expect(nf.hook('PREROUTING', first, 'eth0', null, notes, ctx).kind).toBe('ACCEPT');
     const copy = first.slice();
-    expect(nf.hook('FORWARD', copy, 'eth0', 'eth1', notes).kind).toBe('ACCEPT');
-    expect(nf.hook('POSTROUTING', copy, null, 'eth1', notes).kind).toBe('ACCEPT');
+    expect(nf.hook('FORWARD', copy, 'eth0', 'eth1', notes, ctx).kind).toBe('ACCEPT');
+    expect(nf.hook('POSTROUTING', copy, null, 'eth1', notes, ctx).kind).toBe('ACCEPT');
     expect([srcOf(copy), dstOf(copy)]).toEqual(['100.0.0.4', '100.0.0.1']);
     expect(nf.conntrack.size).toBe(1);
+  });
+
+  it('never takes another packet\'s entry, even one with the same IP ID, protocol and length at the same instant', () => {
+    const { nf } = makeSwitch('ws_round-robin', '10.0.0.1', '100.0.0.4');
+    roundRobinRules(nf);
+    // Two first packets, alike in everything NAT leaves alone, interleaved between their hooks.
+    const a = syn('10.0.0.10', 40000, '10.0.0.1');
+    const b = syn('10.0.0.11', 40001, '10.0.0.1');
+    const ca = newContext();
+    const cb = newContext();
+    expect(nf.hook('PREROUTING', a, 'eth0', null, [], ca).kind).toBe('ACCEPT');
+    expect(nf.hook('PREROUTING', b, 'eth0', null, [], cb).kind).toBe('ACCEPT');
+    expect([dstOf(a), dstOf(b)]).toEqual(['100.0.0.1', '100.0.0.2']);
+    const copyA = a.slice();
+    const copyB = b.slice();
+    for (const [p, c] of [
+      [copyA, ca],
+      [copyB, cb],
+    ] as const) {
+      expect(nf.hook('FORWARD', p, 'eth0', 'eth1', [], c).kind).toBe('ACCEPT');
+      expect(nf.hook('POSTROUTING', p, null, 'eth1', [], c).kind).toBe('ACCEPT');
+    }
+    expect(nf.conntrack.size).toBe(2);
+    // Each server's SYN-ACK goes back to the client that asked it.
+    for (const [p, client] of [
+      [copyA, '10.0.0.10'],
+      [copyB, '10.0.0.11'],
+    ] as const) {
+      const reply = forward(nf, tcpPacket({ src: dstOf(p), dst: srcOf(p), sport: 80, dport: sportOf(p), flags: TCP_SYN | TCP_ACK, seq: 1, ack: 1001 }), 'eth1', 'eth0');
+      expect([srcOf(reply.pkt), dstOf(reply.pkt)]).toEqual(['10.0.0.1', client]);
+    }
   });
 });
 
@@ -146,7 +179,7 @@ describe('ws_random', () => {
       // table (PREROUTING) sees it, as the issue asks.
       const src = (ip('10.0.0.0') | (1 + (i % 250))) >>> 0;
       const pkt = syn(src, 1024 + Math.floor(i / 250), '10.0.0.2');
-      nf.hook('PREROUTING', pkt, 'eth0', null, notes);
+      nf.hook('PREROUTING', pkt, 'eth0', null, notes, newContext());
       const d = dstOf(pkt);
       hits.set(d, (hits.get(d) ?? 0) + 1);
       notes.length = 0;
