@@ -156,6 +156,24 @@ describe('lbsim run', () => {
   });
 });
 
+describe('captures of console commands', () => {
+  it('per-interface and per-domain captures: no malformed packet, no bad checksum, no TCP analysis flag (no loss injected)', async (ctx) => {
+    requireTsharkOrSkip(ctx, hasTshark());
+    const out = tempDir();
+    const r = await lbsim('exec', '--out', out, 'client1: links http://10.0.0.1/', 'client1: links reload', 'client1: links close',
+      'client1: links http://10.0.0.2/', 'sleep 6', 'client1: links reload', 'client2: wget http://10.0.0.3/ -O -', 'client2: curl http://10.0.0.1/',
+      'client1: ping -c 2 10.0.0.3');
+    expect(r.code).toBe(0);
+    const files = readdirSync(out).filter((n) => n.endsWith('.pcap'));
+    expect(files).toHaveLength(13);
+    for (const f of files) {
+      const t = tsharkCheck(join(out, f));
+      expect({ f, malformed: t.malformed, bad: t.badChecksums, flags: t.analysisFlags, warnings: t.warnings, stderr: t.stderr })
+        .toEqual({ f, malformed: [], bad: [], flags: [], warnings: [], stderr: '' });
+    }
+  });
+});
+
 describe('lab folders run', () => {
   it('a Netkit folder (CRLF, ifconfig, /etc/init.d/apache2 start) runs the script: 34/33/33', async () => {
     const r = await lbsim('exec', '-s', join(FIXTURES, 'netkit-lb'), 'client1: ./count_server_replies.sh 10.0.0.1', 'client1: links http://10.0.0.3/');
