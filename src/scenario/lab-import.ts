@@ -18,8 +18,8 @@ export interface LabFolder {
 }
 
 const LAB_CONF_FORMS = 'KEY=value, host[N]=DOMAIN, host[N]="DOMAIN/MAC", host[option]=value, a blank line or a # comment';
-const HOST_KEY = /^([A-Za-z0-9][A-Za-z0-9_-]*)\[([^\]]*)\]=(.*)$/;
-const META_KEY = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/;
+const HOST_KEY = /^([A-Za-z0-9][A-Za-z0-9_-]*)\[([^\]]*)\]\s*=\s*(.*)$/;
+const META_KEY = /^([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/;
 
 function unquote(v: string): string {
   const t = v.trim();

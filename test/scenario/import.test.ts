@@ -79,7 +79,7 @@ describe('Kathará lab folder (ip address add, iptables-legacy, systemctl, var/w
 describe('lab folder forms', () => {
   it('routes, the netmask-less ifconfig, ip_forward off, shared.startup, a last line without newline', () => {
     const s = importLab(lab({
-      'lab.conf': '# a comment\r\nr[0]=A\r\nr[1]="B/02:aa:bb:cc:dd:ee"\r\npc[0]=A\r\npc[image]=debian\r\n',
+      'lab.conf': '# a comment\r\nr[0]=A\r\nr[1]="B/02:aa:bb:cc:dd:ee"\r\npc[0] = A\r\npc[image]=debian\r\nLAB_AUTHOR = "x"\r\n',
       'shared.startup': 'ip link set lo up\n',
       'r.startup': 'ifconfig eth0 10.1.0.1 up\nip addr add 192.168.5.1/24 brd + dev eth1\nip link set dev eth1 up\necho 0 > /proc/sys/net/ipv4/ip_forward',
       'pc.startup': 'ifconfig eth0 10.1.0.2 netmask 255.0.0.0 up\nroute add default gw 10.1.0.1 dev eth0\nroute add -net 192.168.6.0 netmask 255.255.255.0 gw 10.1.0.1\nroute del -net 192.168.6.0 netmask 255.255.255.0\nip route add 172.16.0.0/12 via 10.1.0.1\n',
