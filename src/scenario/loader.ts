@@ -58,8 +58,9 @@ export function loadScenario(text: string, file: string): Scenario {
 
   const data: unknown = doc.toJS();
   if (data === null || data === undefined || typeof data !== 'object' || Array.isArray(data)) {
+    const first = text.split('\n')[0] ?? '';
     throw new ScenarioErrors([new ScenarioError({ file, line: 1, column: 1 }, 'a scenario is a YAML mapping',
-      excerpt(text.split('\n')[0] ?? ''), 'keys name, hosts, and optionally description, seed, start, domains, steps')]);
+      text.trim() === '' ? '(an empty file)' : excerpt(first), 'keys name, hosts, and optionally description, seed, start, domains, steps')]);
   }
   const parsed = scenarioSchema.safeParse(data);
   if (!parsed.success) {
@@ -131,8 +132,9 @@ function issueToError(issue: z.core.$ZodIssue, doc: Document, locate: Locate, so
   }
   if (issue.code === 'invalid_key') {
     const k = String(path[path.length - 1] ?? '');
+    const nested = issue.issues[0];
     return new ScenarioError(locate(path, 'key'), `bad name "${k}" in ${pathText(path.slice(0, -1))}`, k,
-      firstMessage(issue.issues.flat()) ?? issue.message);
+      nested ? expectedOf(nested) : issue.message);
   }
   const found = findNode(doc, path);
   if (found.missing) {
@@ -143,14 +145,20 @@ function issueToError(issue: z.core.$ZodIssue, doc: Document, locate: Locate, so
   return new ScenarioError(locate(path, 'value'), `bad value for ${pathText(path)}`, sourceText(path), expectedOf(issue));
 }
 
-function firstMessage(issues: readonly z.core.$ZodIssue[]): string | undefined {
-  return issues[0]?.message;
-}
+const TYPE_FORMS: Record<string, string> = {
+  record: 'a mapping of "key: value" lines',
+  object: 'a mapping of "key: value" lines',
+  array: 'a list of "- item" lines',
+  string: 'a text',
+  number: 'a number',
+  int: 'an integer',
+  boolean: 'true or false',
+};
 
 function expectedOf(issue: z.core.$ZodIssue): string {
   const m = issue.message;
   if (m.startsWith('expected ')) return m.slice('expected '.length);
-  if (issue.code === 'invalid_type') return `a value of type ${issue.expected}`;
+  if (issue.code === 'invalid_type') return TYPE_FORMS[issue.expected] ?? `a value of type ${issue.expected}`;
   if (issue.code === 'too_small') return `a value >= ${String(issue.minimum)}`;
   if (issue.code === 'too_big') return `a value <= ${String(issue.maximum)}`;
   return m;
