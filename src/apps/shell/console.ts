@@ -9,6 +9,7 @@ import {
   Collector,
   COMMAND_NOT_FOUND,
   MemoryFileSystem,
+  PROGRAM_START_NS,
   runScript,
   ShellState,
   startProgram,
@@ -433,10 +434,14 @@ const countScriptModel: Program = (p) => {
     const body = new Collector();
     invoke(['wget', url, '-O', '-'], body.sink, discard, () => k(md5sumLine(body.bytes()).slice(0, -1)));
   };
+  /** Runs `k` once a program the script forks now has started (PROGRAM_START_NS): seq, cat. */
+  const afterExec = (k: () => void): void => sh.clock.after(PROGRAM_START_NS, k);
   const replies: string[] = [];
   const learn = (n: number): void => {
     if (n > 3) {
-      invoke(['route', 'del', 'default'], p.stdout, p.stderr, () => ask(1));
+      // `for i in $(seq 1 100)`: seq starts before the first request (sort and uniq were forked
+      // with the pipeline, long started when the loop ends).
+      invoke(['route', 'del', 'default'], p.stdout, p.stderr, () => afterExec(() => ask(1)));
       return;
     }
     fetchHash(`http://100.0.0.${n}/`, (hash) => {
@@ -460,12 +465,19 @@ const countScriptModel: Program = (p) => {
       return;
     }
     fetchHash(`http://${vip}/`, (hash) => {
-      for (let n = 1; n <= 3; n++) {
-        // "$(cat /tmp/serverN.md5)": the file as it is now.
-        const ref = sh.fs.read(`/tmp/server${n}.md5`);
-        if (ref !== undefined && hash === text(ref).replace(/\n+$/, '')) replies.push(`replies received from server ${n}`);
-      }
-      sh.trampoline.run(() => ask(i + 1));
+      // "$(cat /tmp/serverN.md5)" for n = 1, 2, 3: a cat each, the file as it is then.
+      const compare = (n: number): void => {
+        if (n > 3) {
+          ask(i + 1);
+          return;
+        }
+        afterExec(() => {
+          const ref = sh.fs.read(`/tmp/server${n}.md5`);
+          if (ref !== undefined && hash === text(ref).replace(/\n+$/, '')) replies.push(`replies received from server ${n}`);
+          compare(n + 1);
+        });
+      };
+      compare(1);
     });
   };
   invoke(['route', 'add', 'default', 'gw', '10.0.0.1'], p.stdout, p.stderr, () => learn(1));

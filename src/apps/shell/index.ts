@@ -2,7 +2,7 @@
 // and the transcript format.
 export { parseScript, ShellSyntaxError } from './parse.ts';
 export type { Script, Command, Pipeline, AndOr, SimpleCommand, Word, WordPart, Redirect } from './parse.ts';
-export { MemoryFileSystem, ShellState, Trampoline, Collector, normalizePath, runScript, runScriptText, startProgram, COMMAND_NOT_FOUND, SHELL_BUILTIN_NAMES } from './interp.ts';
+export { MemoryFileSystem, ShellState, Trampoline, Collector, normalizePath, runScript, runScriptText, startProgram, COMMAND_NOT_FOUND, PROGRAM_START_NS, SHELL_BUILTIN_NAMES } from './interp.ts';
 export type { Program, Proc, Sink, Clock, FileSystem } from './interp.ts';
 export { COREUTILS } from './coreutils.ts';
 export { formatRouteTable, formatIpAddr, formatIpLink, formatIpRoute, formatIpNeigh, formatIfconfigEntry, scaledBytes } from './netconfig.ts';

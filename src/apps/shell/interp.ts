@@ -120,6 +120,28 @@ export interface Proc {
 
 export type Program = (p: Proc) => void;
 
+/**
+ * Virtual time from the moment bash decides to run an external program to the moment that program
+ * runs its first line: fork() of the shell, execve() and the dynamic loader mapping the binary and
+ * its shared libraries (wget, route, md5sum, cat, seq ...). On a Linux of the lab's kind this is of
+ * the order of a millisecond; 1 ms is the figure used, the same for every binary, so runs stay
+ * deterministic. It matters because the network keeps working while a script is between two
+ * commands: in count_server_replies.sh the last reference wget exits with the server's FIN still on
+ * its way, and on a real host `route del default` only runs after that FIN has been ACKed (one
+ * lab round trip is far below 1 ms). Starting the next program at the very instant the previous
+ * one ended would cut the route first and leave the server retransmitting its FIN.
+ *
+ * Not charged: bash builtins (echo, printf, test, [, true, false, pwd, cd, read ...), which run
+ * inside the shell, and forks that exec nothing (subshells, $(...) around shell code, pipeline
+ * stages running shell code), which cost a fraction of this and have no program to wait for.
+ * The stages of a pipeline are forked together when the pipeline starts, so a later stage's start
+ * delay runs from then, in parallel with the stages before it (see `ShellState.launchedAt`).
+ */
+export const PROGRAM_START_NS = 1_000_000;
+
+/** COREUTILS programs that bash runs as builtins when called by name (not by path). */
+const BASH_BUILTIN_PROGRAMS: ReadonlySet<string> = new Set(['echo', 'printf', 'test', '[', 'true', 'false', 'pwd']);
+
 /** Schedules work in virtual time (the simulation's scheduler). */
 export interface Clock {
   /** Virtual time, integer nanoseconds since the scenario start. */
@@ -143,6 +165,11 @@ export class ShellState {
   breaking = 0;
   continuing = 0;
   functions = new Map<string, Command>();
+  /**
+   * A pipeline stage's shell: when bash forked it (the pipeline's start). The first program it
+   * starts counts its start delay from then (PROGRAM_START_NS); null elsewhere.
+   */
+  launchedAt: number | null = null;
 
   constructor(
     readonly hostName: string,
@@ -268,10 +295,14 @@ function runPipeline(sh: ShellState, p: Pipeline, io: Io, k: K): void {
   }
   let stdin = io.stdin;
   let i = 0;
+  // bash forks every stage at once; they run one after the other here (see the header).
+  const forkedAt = sh.clock.now();
   const stage = (): void => {
     const cmd = p.commands[i++] as Command;
     const last = i === p.commands.length;
     const child = sh.child();
+    // A stage of shell code (a loop, a group) forks its programs as it reaches them.
+    if (cmd.kind === 'simple') child.launchedAt = forkedAt;
     const col = new Collector();
     runCommandNode(child, cmd, { stdin, stdout: last ? io.stdout : col.sink, stderr: io.stderr }, (status) => {
       if (last) {
@@ -702,7 +733,11 @@ function exec(sh: ShellState, argv: string[], assigns: Array<[string, string]>, 
     builtin(sh, argv, io, k);
     return;
   }
-  const env = assigns.length > 0 ? sh.child() : sh;
+  let env = sh;
+  if (assigns.length > 0) {
+    env = sh.child();
+    env.launchedAt = sh.launchedAt;
+  }
   for (const [n, v] of assigns) env.vars.set(n, v);
   // `bash FILE ARGS` and `sh FILE ARGS` run a script like `./FILE ARGS` does.
   if ((name === 'bash' || name === 'sh') && argv.length >= 2 && !(argv[1] as string).startsWith('-')) {
@@ -716,6 +751,7 @@ function exec(sh: ShellState, argv: string[], assigns: Array<[string, string]>, 
     const m = /^\/(?:usr\/(?:local\/)?)?s?bin\/([^/]+)$/.exec(abs);
     const std = m !== null && sh.fs.read(abs) === undefined ? sh.programs.get(m[1] as string) : undefined;
     if (std !== undefined) {
+      // By path, even echo is the binary (/bin/echo), not the builtin.
       startProgram(env, std, argv, io, k);
       return;
     }
@@ -724,12 +760,13 @@ function exec(sh: ShellState, argv: string[], assigns: Array<[string, string]>, 
   }
   const program = sh.programs.get(name);
   if (program !== undefined) {
-    startProgram(env, program, argv, io, k);
+    startProgram(env, program, argv, io, k, !BASH_BUILTIN_PROGRAMS.has(name));
     return;
   }
   const missing = sh.programs.get(COMMAND_NOT_FOUND);
   if (missing !== undefined) {
-    startProgram(env, missing, argv, io, k);
+    // bash forks, finds nothing to exec, and reports: no program start to wait for.
+    startProgram(env, missing, argv, io, k, false);
     return;
   }
   errText(io, `bash: ${name}: command not found\n`);
@@ -747,7 +784,8 @@ function runFile(sh: ShellState, path: string, argv: string[], io: Io, k: K, mis
   const abs = sh.resolve(path);
   const data = sh.fs.read(abs);
   if (data !== undefined) {
-    runScriptText(sh, path, text(data), argv.slice(1), io, k);
+    // A script is a program too: fork, then exec of its interpreter (#!/bin/bash).
+    afterStartDelay(sh, () => runScriptText(sh, path, text(data), argv.slice(1), io, k));
     return;
   }
   const program = sh.programs.get(abs);
@@ -759,7 +797,34 @@ function runFile(sh: ShellState, path: string, argv: string[], io: Io, k: K, mis
   k(127);
 }
 
-export function startProgram(sh: ShellState, program: Program, argv: string[], io: Io, k: K): void {
+/**
+ * Runs `fn` once a program launched from `sh` would start running (PROGRAM_START_NS after its
+ * fork: now, or when its pipeline stage was forked); at once if that time has passed.
+ */
+function afterStartDelay(sh: ShellState, fn: () => void): void {
+  const now = sh.clock.now();
+  const forkedAt = sh.launchedAt ?? now;
+  // Only the stage's first program was forked with the pipeline; later ones fork when they come.
+  sh.launchedAt = null;
+  const wait = forkedAt + PROGRAM_START_NS - now;
+  if (wait <= 0) fn();
+  else sh.clock.after(wait, fn);
+}
+
+/**
+ * Starts `program` as a process of `sh`. `external`: a binary bash forks and execs, which starts
+ * PROGRAM_START_NS later (the default); false for what bash runs itself (builtins).
+ */
+export function startProgram(sh: ShellState, program: Program, argv: string[], io: Io, k: K, external = true): void {
+  if (external) {
+    afterStartDelay(sh, () => runProgram(sh, program, argv, io, k));
+    return;
+  }
+  sh.launchedAt = null;
+  runProgram(sh, program, argv, io, k);
+}
+
+function runProgram(sh: ShellState, program: Program, argv: string[], io: Io, k: K): void {
   let finished = false;
   const proc: Proc = {
     argv,

@@ -3,6 +3,7 @@ import { Network } from '../../../src/stack/index.ts';
 import { ipv4FromString } from '../../../src/wire/index.ts';
 import {
   BUILTIN_COUNT_SCRIPT,
+  PROGRAM_START_NS,
   ShellContext,
   splitShortOptions,
   formatTranscriptStep,
@@ -135,7 +136,8 @@ describe('console: shell behaviour across steps', () => {
     const t0 = net.scheduler.now;
     const r = run('client1', 'sleep 2; echo $X; cat note.txt');
     expect(r.output).toBe('42\nhello\n');
-    expect(r.endNs - t0).toBe(2e9);
+    // sleep and cat each take 1 ms to start (fork + exec); echo is a builtin.
+    expect(r.endNs - t0).toBe(2e9 + 2 * PROGRAM_START_NS);
   });
 
   it('lists the known commands for an unknown one', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Program } from '../../../src/apps/shell/index.ts';
+import { PROGRAM_START_NS, type Program } from '../../../src/apps/shell/index.ts';
 import { runShell } from './support.ts';
 
 describe('shell interpreter', () => {
@@ -85,8 +85,42 @@ false && echo and || echo or`);
       p.done(0);
     });
     const r = runShell('sleep 1.5; later; sleep 2', { programs: { later } });
-    expect(r.stdout).toBe('at 6500000000\n');
-    expect(r.clock.t).toBe(8.5e9);
+    // Each of the three programs also takes PROGRAM_START_NS (1 ms) to start.
+    expect(r.stdout).toBe('at 6502000000\n');
+    expect(r.clock.t).toBe(8.5e9 + 3 * PROGRAM_START_NS);
+  });
+
+  describe('program start latency (fork + exec)', () => {
+    /** A program that prints when it started. */
+    const stamp: Program = (p) => {
+      p.out(`${p.argv[1] ?? ''}@${p.shell.clock.now()} `);
+      p.done(0);
+    };
+
+    it('charges PROGRAM_START_NS per external program and nothing for builtins', () => {
+      expect(PROGRAM_START_NS).toBe(1e6);
+      const r = runShell('echo a; test 1 = 1; true; printf x; stamp b; stamp c; echo d', { programs: { stamp } });
+      expect(r.stdout).toBe('a\nxb@1000000 c@2000000 d\n');
+      expect(r.clock.t).toBe(2e6);
+      // By path it is the binary, not the builtin.
+      expect(runShell('/bin/echo a').clock.t).toBe(1e6);
+      expect(runShell('x=$(seq 3); [ -n "$x" ]').clock.t).toBe(1e6);
+    });
+
+    it('starts the stages of a pipeline together, as bash forks them', () => {
+      const slow: Program = (p) => p.shell.clock.after(5e6, () => p.done(0));
+      // slow starts at 1 ms and ends at 6 ms; cat was forked with it and has long started.
+      const r = runShell('slow | cat | wc -l', { programs: { slow } });
+      expect(r.stdout).toBe('0\n');
+      expect(r.clock.t).toBe(6e6);
+      // A stage of shell code forks its programs when it reaches them.
+      expect(runShell('slow | while read l; do :; done; stamp x', { programs: { slow, stamp } }).stdout).toBe('x@7000000 ');
+    });
+
+    it('charges a script file its interpreter start, then its own programs', () => {
+      const r = runShell('./s.sh', { files: { '/root/s.sh': '#!/bin/bash\nstamp in\n' }, programs: { stamp } });
+      expect(r.stdout).toBe('in@2000000 ');
+    });
   });
 
   it('does not grow the stack with long loops of builtins', () => {

@@ -1,11 +1,16 @@
 // The lab of ../shared/lab/LAB.md end to end through the console: Links on a VIP (Q1), the
 // client script (Q2), the switches' counters (Q3), on the real stack, netfilter and HTTP apps.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Netfilter } from '../../../src/netfilter/index.ts';
-import { Network, attachTcp, type Host } from '../../../src/stack/index.ts';
+import { MemorySink } from '../../../src/pcap/index.ts';
+import { Capture, Network, attachTcp, type CaptureFile, type Host } from '../../../src/stack/index.ts';
 import { ipv4FromString } from '../../../src/wire/index.ts';
 import { HttpServer, appEnvOf, networkClients } from '../../../src/apps/index.ts';
 import { ShellContext, formatTranscriptStep, parseServerCounts, runCommand, type CommandResult } from '../../../src/apps/shell/index.ts';
+import { requireTsharkOrSkip, tsharkCheck } from '../../support/tshark.ts';
 
 const RULES: Record<string, string[]> = {
   'ws_round-robin': [
@@ -122,6 +127,44 @@ describe('the lab through the console', () => {
       ['100', '6000'],
       ['100', '6000'],
     ]);
+  });
+
+  it('tshark: the script leaves no TCP analysis flag in any interface capture (route del waits for the last FIN to be ACKed)', (ctx) => {
+    requireTsharkOrSkip(ctx);
+    const { net, run } = buildLab();
+    const sinks = new Map<string, { file: CaptureFile; sink: MemorySink }>();
+    const capture = new Capture(net, {
+      sinks: (file) => {
+        const sink = new MemorySink();
+        sinks.set(file.name, { file, sink });
+        return sink;
+      },
+      trace: false,
+    });
+    expect(run('client1', './count_server_replies.sh 10.0.0.1').exitCode).toBe(0);
+    // Long enough for any retransmission of an unanswered FIN (RTO 200 ms and up) to show.
+    net.scheduler.runFor(10e9);
+    capture.close();
+    const dir = mkdtempSync(join(tmpdir(), 'lbsim-script-'));
+    try {
+      const flagged: string[] = [];
+      let checked = 0;
+      for (const [name, { file, sink }] of sinks) {
+        if (file.kind !== 'interface') continue;
+        const path = join(dir, name);
+        writeFileSync(path, sink.bytes());
+        const r = tsharkCheck(path);
+        expect(r.malformed, name).toEqual([]);
+        expect(r.badChecksums, name).toEqual([]);
+        for (const a of r.analysisFlags) flagged.push(`${name} frame ${a.frame}: ${a.messages.join('; ')}`);
+        checked++;
+      }
+      // client1, client2, 3 switches x 2, 3 servers.
+      expect(checked).toBe(11);
+      expect(flagged).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('keeps wget -O - and the reference fetch on the console as the real tools print them', () => {
