@@ -156,7 +156,10 @@ export class Netfilter {
     switch (hook) {
       case 'PREROUTING':
       case 'OUTPUT': {
-        const carried = ctx.ct as PacketCt | null;
+        // An entry from an earlier trip (looped back) or attached (an ICMP error); an INVALID or
+        // untracked packet carries none (no nfct) and is looked up again.
+        const prior = ctx.ct as PacketCt | null;
+        const carried = prior !== null && prior.conn !== null ? prior : null;
         v = this.walkTables('raw', hook, pkt, inIface, outIface, carried ?? NO_CT, notes);
         if (v.kind !== 'ACCEPT') return v;
         let ct = carried;

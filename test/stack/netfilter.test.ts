@@ -7,7 +7,7 @@ import { Netfilter } from '../../src/netfilter/index.ts';
 import { Network, Pinger, type Host, type HookName, type HookVerdict, type PingReply } from '../../src/stack/index.ts';
 import { ipv4ToString, readIpv4 } from '../../src/wire/index.ts';
 import { requireTsharkOrSkip, tsharkCheck, tsharkFields } from '../support/tshark.ts';
-import { captureToMemory, ip } from './support.ts';
+import { captureToMemory, ip, twoHosts } from './support.ts';
 
 const SEC = 1e9;
 
@@ -108,6 +108,29 @@ describe('netfilter in the stack', () => {
       // The refused packet's entry never joined the table; the error did not make one either.
       expect(ws.netfilter.conntrack.size).toBe(0);
     });
+  });
+
+  it('a looped-back packet keeps its conntrack entry: an OUTPUT DNAT to one of our own addresses connects', () => {
+    const { net, a } = twoHosts();
+    expect(a.addRoute({ dst: 0, prefixLen: 0, gateway: ip('10.0.0.1') })).toBe('ok');
+    const rule = 'iptables -t nat -A OUTPUT -d 192.0.2.1 -p tcp --dport 80 -j DNAT --to-destination 10.0.0.10:8080';
+    expect(a.netfilter.exec(rule.split(' ')).exitCode).toBe(0);
+    const got: string[] = [];
+    a.tcp.listen(8080, () => ({ onData: (_s, d) => got.push(new TextDecoder().decode(d)) }));
+    let connected = false;
+    // Looked up again at PREROUTING on lo, the DNATed SYN would make a second entry whose reply
+    // tuple clashes with the first one's, and be dropped when it is confirmed.
+    a.tcp.connect(ip('192.0.2.1'), 80, {
+      onConnect: (sock) => {
+        connected = true;
+        sock.write(new TextEncoder().encode('hello'));
+      },
+    });
+    net.scheduler.runUntil(SEC);
+    expect(connected).toBe(true);
+    expect(got.join('')).toBe('hello');
+    expect(a.netfilter.conntrack.size).toBe(1);
+    expect(a.stats.filterDrops).toBe(0);
   });
 
   it('tshark: 0 malformed, 0 bad checksums on both sides of the switch; comments in the pcapng', (ctx) => {
