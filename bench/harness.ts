@@ -14,6 +14,13 @@ export interface BenchCase {
   run: () => void;
   /** Called once after timing (close files, remove temporary data). */
   teardown?: () => void;
+  /**
+   * A long workload timed as one run (no warm-up, no repeated samples): the runner calls setup,
+   * run once, then reads opsPerRun (run may set it) and prints the lines of `report`.
+   */
+  once?: boolean;
+  /** Extra lines printed under the result (memory readings, wall time...). */
+  report?: () => string[];
 }
 
 export interface BenchModule {
@@ -29,4 +36,8 @@ export interface BenchResult {
   /** Spread of the samples: (max - min) / median. */
   spread: number;
   bytesPerSec?: number;
+  /** Wall-clock seconds of the timed run (`once` cases). */
+  wallSec?: number;
+  /** The case's own report lines. */
+  notes?: string[];
 }

@@ -1,6 +1,7 @@
 // `npm run bench [-- <filter>] [--json] [--time <seconds per case>]`: runs every bench/*.bench.ts
 // module (sorted by name) and prints operations per second. Speed is measured here, never gated
-// by unit tests. A filter keeps cases whose "module: case" text contains it.
+// by unit tests. A filter keeps cases whose "module: case" text contains it. Cases marked `once`
+// (whole-lab runs) are timed as a single run and print their own report lines.
 
 import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -25,7 +26,23 @@ function cpuNs(): number {
   return (u.user + u.system) * 1000;
 }
 
-function measure(c: BenchCase): { opsPerSec: number; spread: number } {
+/** A `once` case: one timed run; ops per second of CPU time, and the wall time. */
+function measureOnce(c: BenchCase): { opsPerSec: number; spread: number; wallSec: number } {
+  c.setup?.();
+  try {
+    const t0 = nowNs();
+    const c0 = cpuNs();
+    c.run();
+    const dt = (cpuNs() - c0) / 1e9;
+    const wallSec = Number(nowNs() - t0) / 1e9;
+    return { opsPerSec: c.opsPerRun / dt, spread: 0, wallSec };
+  } finally {
+    c.teardown?.();
+  }
+}
+
+function measure(c: BenchCase): { opsPerSec: number; spread: number; wallSec?: number } {
+  if (c.once === true) return measureOnce(c);
   c.setup?.();
   try {
     // Warm up until the JIT has settled (at least 0.2 s).
@@ -76,10 +93,15 @@ for (const f of files) {
     const r = measure(c);
     const res: BenchResult = { module: m.title, name: c.name, unit: c.unit, opsPerSec: r.opsPerSec, spread: r.spread };
     if (c.bytesPerOp !== undefined) res.bytesPerSec = r.opsPerSec * c.bytesPerOp;
+    if (r.wallSec !== undefined) res.wallSec = r.wallSec;
+    const notes = c.report?.() ?? [];
+    if (notes.length > 0) res.notes = notes;
     results.push(res);
     if (!json) {
       const mb = res.bytesPerSec === undefined ? '' : `  ${(res.bytesPerSec / 1e6).toFixed(0).padStart(5)} MB/s`;
-      console.log(`  ${c.name.padEnd(74)} ${fmt(r.opsPerSec).padStart(9)} ${c.unit}/s${mb}  ±${(r.spread * 50).toFixed(0)}%`);
+      const tail = r.wallSec === undefined ? `±${(r.spread * 50).toFixed(0)}%` : `(one run, ${r.wallSec.toFixed(2)} s wall)`;
+      console.log(`  ${c.name.padEnd(74)} ${fmt(r.opsPerSec).padStart(9)} ${c.unit}/s${mb}  ${tail}`);
+      for (const line of notes) console.log(`    ${line}`);
     }
   }
 }
