@@ -108,11 +108,16 @@ export function macFromString(s: string): MacAddr {
   return v;
 }
 
+/** "00".."ff": traces print two MACs per frame, so no per-byte toString/padStart (or closure). */
+const HEX2: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
 export function macToString(m: MacAddr): string {
   const hi = Math.floor(m / 0x100000000);
   const lo = m >>> 0;
-  const h = (n: number): string => n.toString(16).padStart(2, '0');
-  return `${h(hi >>> 8)}:${h(hi & 0xff)}:${h(lo >>> 24)}:${h((lo >>> 16) & 0xff)}:${h((lo >>> 8) & 0xff)}:${h(lo & 0xff)}`;
+  const a = hi >>> 8;
+  // Only a value beyond 48 bits (not a MacAddr) has a first "byte" above 0xff: printed as before.
+  const first = a <= 0xff ? HEX2[a]! : a.toString(16);
+  return first + ':' + HEX2[hi & 0xff]! + ':' + HEX2[lo >>> 24]! + ':' + HEX2[(lo >>> 16) & 0xff]! + ':' + HEX2[(lo >>> 8) & 0xff]! + ':' + HEX2[lo & 0xff]!;
 }
 
 export function readMac(b: Uint8Array, o: number): MacAddr {

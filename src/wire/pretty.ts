@@ -10,7 +10,7 @@ import { ipv4ToString, macToString } from './addr.ts';
 import { ARP_REPLY, ARP_REQUEST, parseArp } from './arp.ts';
 import { readU16 } from './bytes.ts';
 import { isWireError, type WireError } from './errors.ts';
-import { ETHERNET_HEADER_LEN, ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_VLAN, parseEthernet } from './ethernet.ts';
+import { ETHERNET_HEADER_LEN, ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_VLAN, parseEthernet, type EthernetRepr } from './ethernet.ts';
 import {
   ICMP_ADMIN_PROHIBITED,
   ICMP_FRAG_NEEDED,
@@ -84,41 +84,45 @@ function hex4(n: number): string {
 
 /** Options as tcpdump prints them; SACK edges minus `sackBase` (the receiver's ISN when relative). */
 export function formatTcpOptions(options: readonly TcpOption[], sackBase = 0): string {
-  const parts: string[] = [];
-  for (const o of options) {
+  // Built by concatenation (no parts array, no closures): traces format the options of every segment.
+  let s = '';
+  for (let i = 0; i < options.length; i++) {
+    const o = options[i]!;
+    let part: string;
     switch (o.kind) {
       case 'eol':
-        parts.push('eol');
+        part = 'eol';
         break;
       case 'nop':
-        parts.push('nop');
+        part = 'nop';
         break;
       case 'mss':
-        parts.push(`mss ${o.value}`);
+        part = 'mss ' + o.value;
         break;
       case 'wscale':
-        parts.push(`wscale ${o.shift}`);
+        part = 'wscale ' + o.shift;
         break;
       case 'sackPermitted':
-        parts.push('sackOK');
+        part = 'sackOK';
         break;
-      case 'sack':
-        parts.push(
-          `sack ${o.blocks.length} ${o.blocks.map((b) => `{${(b.left - sackBase) >>> 0}:${(b.right - sackBase) >>> 0}}`).join('')}`,
-        );
+      case 'sack': {
+        part = `sack ${o.blocks.length} `;
+        for (const b of o.blocks) part += `{${(b.left - sackBase) >>> 0}:${(b.right - sackBase) >>> 0}}`;
         break;
+      }
       case 'timestamps':
-        parts.push(`TS val ${o.tsVal} ecr ${o.tsEcr}`);
+        part = 'TS val ' + o.tsVal + ' ecr ' + o.tsEcr;
         break;
       case 'unknown': {
         let h = '';
         for (const b of o.data) h += b.toString(16).padStart(2, '0');
-        parts.push(`unknown-${o.type}${h === '' ? '' : ' 0x' + h}`);
+        part = `unknown-${o.type}${h === '' ? '' : ' 0x' + h}`;
         break;
       }
     }
+    s = i === 0 ? part : s + ',' + part;
   }
-  return parts.join(',');
+  return s;
 }
 
 function icmpUnreachText(code: number, quotedDst: string, quotedProto: number | undefined, quotedPort: number | undefined): string {
@@ -348,17 +352,22 @@ export function summarizeIpv4(packet: Uint8Array, opts: SummarizeOptions = {}): 
   return summarizeIpv4At(packet, 0, packet.length, opts);
 }
 
+/** tcpdump -e's link header text; built only when printed (traces print frames without it). */
+function linkPrefix(eth: EthernetRepr, frameLen: number): string {
+  return `${macToString(eth.src)} > ${macToString(eth.dst)}, ethertype ${ethertypeName(eth.ethertype)} (${hex4(eth.ethertype)}), length ${frameLen}: `;
+}
+
 /** One line describing an Ethernet frame, tcpdump -nn style, never throwing on bad bytes. */
 export function summarizeFrame(frame: Uint8Array, opts: SummarizeOptions = {}): string {
   const eth = parseEthernet(frame, 0, frame.length);
   if (isWireError(eth)) return malformed('Ethernet', eth);
   const off = ETHERNET_HEADER_LEN;
   const len = frame.length - off;
-  const prefix = `${macToString(eth.src)} > ${macToString(eth.dst)}, ethertype ${ethertypeName(eth.ethertype)} (${hex4(eth.ethertype)}), length ${frame.length}: `;
   // Ethertypes lbsim does not decode print with the link header, as tcpdump does (minus its hex dump).
-  if (eth.ethertype !== ETHERTYPE_IPV4 && eth.ethertype !== ETHERTYPE_ARP) return prefix.slice(0, -2);
+  if (eth.ethertype !== ETHERTYPE_IPV4 && eth.ethertype !== ETHERTYPE_ARP) return linkPrefix(eth, frame.length).slice(0, -2);
   const body = eth.ethertype === ETHERTYPE_IPV4 ? summarizeIpv4At(frame, off, len, opts) : summarizeArp(frame, off, len);
   if (!opts.link) return body;
+  const prefix = linkPrefix(eth, frame.length);
   // tcpdump -e names the ethertype in the prefix, so drops "ARP, " / "IP " from the body.
   if (eth.ethertype === ETHERTYPE_ARP && body.startsWith('ARP, ')) return prefix + body.slice(5);
   if (eth.ethertype === ETHERTYPE_IPV4 && body.startsWith('IP ')) return prefix + body.slice(3);
