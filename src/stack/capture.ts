@@ -58,18 +58,41 @@ const META_IN: PacketMeta = { direction: 'in' };
 const META_OUT: PacketMeta = { direction: 'out' };
 const utf8 = new TextEncoder();
 
-/** Bounded text buffer in front of a sink (the trace), so memory stays flat. */
+/**
+ * Bounded text buffer in front of a sink (the trace), so memory stays flat. Text goes straight
+ * into a fixed byte buffer: ASCII (every summary) one char code a byte, anything else through
+ * the TextEncoder — no growing string to flatten and encode at each flush.
+ */
 class TextOut {
-  private text = '';
+  private readonly buf = new Uint8Array(65536);
+  private pos = 0;
   constructor(private readonly sink: ByteSink) {}
-  line(s: string): void {
-    this.text += s;
-    if (this.text.length >= 65536) this.flush();
+  write(s: string): void {
+    const n = s.length;
+    // A char code below 0x80 is one byte; anything else at most 3 (a surrogate pair: 4 for 2).
+    if (this.pos + 3 * n > this.buf.length) {
+      this.flush();
+      if (3 * n > this.buf.length) {
+        this.sink.write(utf8.encode(s));
+        return;
+      }
+    }
+    const buf = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) {
+        p += utf8.encodeInto(s.slice(i), buf.subarray(p)).written;
+        break;
+      }
+      buf[p++] = c;
+    }
+    this.pos = p;
   }
   flush(): void {
-    if (this.text.length === 0) return;
-    this.sink.write(utf8.encode(this.text));
-    this.text = '';
+    if (this.pos === 0) return;
+    this.sink.write(this.buf.subarray(0, this.pos));
+    this.pos = 0;
   }
   close(): void {
     this.flush();
@@ -127,6 +150,8 @@ export class Capture {
     const merged = this.merged;
     const ifId = merged !== null ? merged.addInterface(label, `${iface.name} of ${host.name}`) : -1;
     const trace = this.trace;
+    const labelIn = ` ${label} in `;
+    const labelOut = ` ${label} out `;
     const summarize = this.opts.summarize;
     const epoch = this.network.startEpochSec;
     const stats = this.stats;
@@ -139,7 +164,12 @@ export class Capture {
         const meta: PacketMeta = notes.length === 0 ? (dir === 'in' ? META_IN : META_OUT) : { direction: dir, comment: notes };
         merged.writePacket(ifId, sec, frac, frame, meta);
       }
-      if (trace !== null) trace.line(`${formatVirtualTime(t)} ${label} ${dir} ${summarize(frame)}\n`);
+      if (trace !== null) {
+        trace.write(formatVirtualTime(t));
+        trace.write(dir === 'in' ? labelIn : labelOut);
+        trace.write(summarize(frame));
+        trace.write('\n');
+      }
     };
     iface.addTap(tap);
     this.detachers.push(() => iface.removeTap(tap));
