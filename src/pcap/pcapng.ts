@@ -137,12 +137,10 @@ export class PcapngWriter {
     const c = meta.comment;
     const comments: readonly string[] = c === undefined ? NO_COMMENTS : typeof c === 'string' ? [c] : c;
     let optsLen = 0;
-    let encoded: Uint8Array[] | undefined;
     if (meta.direction !== undefined) optsLen += optionLen(4);
-    if (comments.length > 0) {
-      encoded = comments.map((s) => utf8.encode(s));
-      for (const e of encoded) optsLen += optionLen(e.length);
-    }
+    // Comments (NAT notes on every translated packet) are measured here and written straight into
+    // the buffer below: no encoded copy per packet.
+    for (let i = 0; i < comments.length; i++) optsLen += optionLen(utf8Length(comments[i]!));
     if (optsLen > 0) optsLen += 4;
     const dataLen = bytes.length;
     const padded = pad4(dataLen);
@@ -163,7 +161,7 @@ export class PcapngWriter {
       out.buf.set(bytes, w + 28);
       let p = w + 28 + dataLen;
       while (p < w + 28 + padded) out.buf[p++] = 0;
-      if (optsLen > 0) p = this.putPacketOptions(p, meta.direction, encoded);
+      if (optsLen > 0) p = putPacketOptionsInto(out, p, meta.direction, comments);
       v.setUint32(p, blockLen, true);
       out.pos = p + 4;
     } else {
@@ -179,7 +177,7 @@ export class PcapngWriter {
       v.setUint32(24, meta.origLen ?? dataLen, true);
       tmp.buf.set(bytes, 28);
       let p = 28 + padded;
-      if (optsLen > 0) p = putPacketOptionsInto(tmp, p, meta.direction, encoded);
+      if (optsLen > 0) p = putPacketOptionsInto(tmp, p, meta.direction, comments);
       v.setUint32(p, blockLen, true);
       out.append(tmp.buf);
     }
@@ -210,9 +208,6 @@ export class PcapngWriter {
     return p + 4;
   }
 
-  private putPacketOptions(p: number, dir: Direction | undefined, comments: Uint8Array[] | undefined): number {
-    return putPacketOptionsInto(this.out, p, dir, comments);
-  }
 }
 
 const TSRESOL_NANOS = new Uint8Array([9]);
@@ -228,12 +223,27 @@ function putOptionInto(w: BufferedWriter, p: number, code: number, value: Uint8A
   return end;
 }
 
-function putPacketOptionsInto(
-  w: BufferedWriter,
-  p: number,
-  dir: Direction | undefined,
-  comments: Uint8Array[] | undefined,
-): number {
+/** UTF-8 length of `s`; equal to s.length exactly when `s` is ASCII (any other char takes 2+ bytes). */
+function utf8Length(s: string): number {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 0x80) return utf8.encode(s).length;
+  return s.length;
+}
+
+/** A string option (opt_comment): ASCII copied a char code a byte, anything else encoded. */
+function putStringOptionInto(w: BufferedWriter, p: number, code: number, s: string): number {
+  const len = utf8Length(s);
+  if (len !== s.length) return putOptionInto(w, p, code, utf8.encode(s));
+  w.view.setUint16(p, code, true);
+  w.view.setUint16(p + 2, len, true);
+  const buf = w.buf;
+  const d = p + 4;
+  for (let i = 0; i < len; i++) buf[d + i] = s.charCodeAt(i);
+  const end = d + pad4(len);
+  for (let i = d + len; i < end; i++) buf[i] = 0;
+  return end;
+}
+
+function putPacketOptionsInto(w: BufferedWriter, p: number, dir: Direction | undefined, comments: readonly string[]): number {
   const v = w.view;
   if (dir !== undefined) {
     v.setUint16(p, EPB_FLAGS, true);
@@ -241,7 +251,7 @@ function putPacketOptionsInto(
     v.setUint32(p + 4, dir === 'in' ? EPB_DIRECTION_INBOUND : EPB_DIRECTION_OUTBOUND, true);
     p += 8;
   }
-  if (comments !== undefined) for (const c of comments) p = putOptionInto(w, p, OPT_COMMENT, c);
+  for (let i = 0; i < comments.length; i++) p = putStringOptionInto(w, p, OPT_COMMENT, comments[i]!);
   v.setUint32(p, 0, true);
   return p + 4;
 }
