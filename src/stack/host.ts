@@ -9,6 +9,8 @@
 // TTL is lowered before FORWARD, as ip_forward() does (net/ipv4/ip_forward.c), so a FORWARD rule
 // sees the TTL the packet will leave with.
 import {
+  allocBytes,
+  copyBytes,
   buildArpReply,
   buildArpRequest,
   emitEthernet,
@@ -501,7 +503,10 @@ export class Host {
     if (src === undefined) return 'EINVAL';
     const df = o.df ?? true;
     const ident = o.ipId ?? (df ? 0 : this.nextIpId(dst, o.protocol));
-    const frame = new Uint8Array(ETHERNET_HEADER_LEN + IPV4_HEADER_LEN + o.payload.length);
+    // Frame-sized arrays come from the wire layer's slabs: `new Uint8Array` of more than 64 bytes
+    // costs an off-heap backing store each (see allocBytes). A frame lives for its trip, a link
+    // delay or an ARP resolution (receivers copy what they keep), so no slab is held for long.
+    const frame = allocBytes(ETHERNET_HEADER_LEN + IPV4_HEADER_LEN + o.payload.length);
     emitIpv4Header(
       { src, dst, ident, ttl: o.ttl ?? DEFAULT_TTL, tos: o.tos ?? 0, flags: df ? IPV4_FLAG_DF : 0 },
       o.protocol,
@@ -661,7 +666,7 @@ export class Host {
     let buf = frame;
     let owned = false;
     if (this.filter !== null) {
-      buf = frame.slice(0, ETHERNET_HEADER_LEN + total);
+      buf = copyBytes(frame, 0, ETHERNET_HEADER_LEN + total);
       owned = true;
     }
     const ctx = this.takeContext();
@@ -755,7 +760,7 @@ export class Host {
       return;
     }
     if (!owned) {
-      buf = new Uint8Array(ETHERNET_HEADER_LEN + pkt.length);
+      buf = allocBytes(ETHERNET_HEADER_LEN + pkt.length);
       buf.set(pkt, ETHERNET_HEADER_LEN);
       pkt = buf.subarray(ETHERNET_HEADER_LEN);
     }
