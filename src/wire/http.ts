@@ -3,7 +3,7 @@
 // keep their order and the case they were sent in; field text is Latin-1 so every byte survives.
 // Bodies: Content-Length, chunked (read only), or until the connection closes (responses).
 
-import { allocBytes } from './bytes.ts';
+import { allocBytes, EMPTY_BYTES } from './bytes.ts';
 import { WireError } from './errors.ts';
 
 export interface HttpHeader {
@@ -115,7 +115,12 @@ export interface HttpStreamParserOptions {
  * (offset = position in the stream) and the parser stays failed.
  */
 export class HttpStreamParser {
-  private buf = new Uint8Array(1024);
+  // `buf` is either `store` (ours) or, during one push with nothing pending, the caller's chunk
+  // itself: most segments hold whole messages, so they are parsed where they lie, no copy. What a
+  // push leaves unparsed goes into `store` before it returns (settle). `store` is allocated on
+  // first need: many parsers (one per connection) never need one.
+  private buf: Uint8Array = EMPTY_BYTES;
+  private store: Uint8Array = EMPTY_BYTES;
   private len = 0; // bytes held in buf
   private pos = 0; // parse position in buf
   private streamBase = 0; // stream offset of buf[0]
@@ -162,12 +167,13 @@ export class HttpStreamParser {
       const r = this.step();
       if (r instanceof WireError) {
         this.error = r;
+        this.settle();
         return r;
       }
       if (r === 'need-more') break;
       if (r !== 'progress') out.push(r);
     }
-    this.compact();
+    this.settle();
     return out;
   }
 
@@ -192,6 +198,16 @@ export class HttpStreamParser {
   }
 
   private append(chunk: Uint8Array): void {
+    if (this.pos === this.len) {
+      // Nothing pending: parse the chunk where it lies (settle keeps what is left).
+      this.streamBase += this.pos;
+      this.scanFrom -= this.pos;
+      this.pos = 0;
+      this.len = chunk.length;
+      this.buf = chunk;
+      return;
+    }
+    // buf is `store` here (settle leaves nothing borrowed between pushes).
     if (this.len + chunk.length > this.buf.length) {
       const live = this.len - this.pos;
       let cap = this.buf.length;
@@ -203,18 +219,34 @@ export class HttpStreamParser {
       this.len = live;
       this.pos = 0;
       this.buf = nb;
+      this.store = nb;
     }
     this.buf.set(chunk, this.len);
     this.len += chunk.length;
   }
 
-  private compact(): void {
+  /** End of a push: nothing pending frees the buffer; pending bytes of a borrowed chunk are copied into `store`. */
+  private settle(): void {
     if (this.pos === this.len) {
       this.streamBase += this.pos;
       this.scanFrom -= this.pos;
       this.pos = 0;
       this.len = 0;
+      this.buf = this.store;
+      return;
     }
+    if (this.buf === this.store) return;
+    const live = this.len - this.pos;
+    let cap = Math.max(this.store.length, 1024);
+    while (cap < live) cap *= 2;
+    const nb = cap === this.store.length ? this.store : new Uint8Array(cap);
+    nb.set(this.buf.subarray(this.pos, this.len), 0);
+    this.streamBase += this.pos;
+    this.scanFrom -= this.pos;
+    this.len = live;
+    this.pos = 0;
+    this.buf = nb;
+    this.store = nb;
   }
 
   /** Index of the next LF at or after `from`, or -1. */
