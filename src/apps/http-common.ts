@@ -115,6 +115,46 @@ export function imfDate(epochSec: number): string {
   return `${DAYS[c.weekday]}, ${p2(c.day)} ${MONTHS[c.month - 1]} ${c.year} ${p2(c.hour)}:${p2(c.minute)}:${p2(c.second)} GMT`;
 }
 
+/**
+ * Epoch seconds of an HTTP date (IMF-fixdate, RFC 850 or asctime, as apr_date_parse_http reads
+ * them), or undefined when the text is none of those.
+ */
+export function parseHttpDate(text: string): number | undefined {
+  const t = text.trim();
+  let m = /^[A-Za-z]{3}, (\d{2}) ([A-Za-z]{3}) (\d{4}) (\d{2}):(\d{2}):(\d{2}) GMT$/.exec(t);
+  let day: string | undefined, mon: string | undefined, year: number, hms: string[];
+  if (m !== null) {
+    [, day, mon] = m;
+    year = Number(m[3]);
+    hms = [m[4] ?? '', m[5] ?? '', m[6] ?? ''];
+  } else if ((m = /^[A-Za-z]+, (\d{2})-([A-Za-z]{3})-(\d{2}) (\d{2}):(\d{2}):(\d{2}) GMT$/.exec(t)) !== null) {
+    [, day, mon] = m;
+    const yy = Number(m[3]);
+    year = yy < 70 ? 2000 + yy : 1900 + yy;
+    hms = [m[4] ?? '', m[5] ?? '', m[6] ?? ''];
+  } else if ((m = /^[A-Za-z]{3} ([A-Za-z]{3}) {1,2}(\d{1,2}) (\d{2}):(\d{2}):(\d{2}) (\d{4})$/.exec(t)) !== null) {
+    mon = m[1];
+    day = m[2];
+    year = Number(m[6]);
+    hms = [m[3] ?? '', m[4] ?? '', m[5] ?? ''];
+  } else {
+    return undefined;
+  }
+  const month = MONTHS.findIndex((x) => x.toLowerCase() === (mon ?? '').toLowerCase());
+  const d = Number(day);
+  const [hh, mm, ss] = hms.map(Number) as [number, number, number];
+  if (month < 0 || d < 1 || d > 31 || hh > 23 || mm > 59 || ss > 61) return undefined;
+  // Days from the civil date (H. Hinnant's days_from_civil), no Date: src/ is clock-free.
+  const y = month < 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const mp = (month + 10) % 12; // month is 0-based here
+  const doy = Math.floor((153 * mp + 2) / 5) + d - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  const days = era * 146097 + doe - 719468;
+  return days * 86400 + hh * 3600 + mm * 60 + ss;
+}
+
 /** `2026-11-28 12:38:11` (wget's timestamps; hosts run on UTC). */
 export function isoLocalDate(epochSec: number): string {
   const c = civilFromEpoch(epochSec);

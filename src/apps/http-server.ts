@@ -7,7 +7,7 @@
 import type { Timer } from '../sim/index.ts';
 import type { TcpListener, TcpSocket } from '../stack/tcp/index.ts';
 import { HttpStreamParser, getHeader, isWireError, type HttpRequest } from '../wire/index.ts';
-import { clfDate, imfDate, latin1Bytes, wallClock, type AppEnv } from './http-common.ts';
+import { clfDate, imfDate, latin1Bytes, parseHttpDate, wallClock, type AppEnv } from './http-common.ts';
 
 export interface HttpFile {
   body: Uint8Array;
@@ -245,6 +245,7 @@ export class HttpServer {
       ['Server', this.o.serverBanner],
     ];
     let contentType: string | undefined;
+    let etag304: string | undefined;
     const file = req.method === 'GET' || head ? this.lookup(req.target) : undefined;
     if (req.method !== 'GET' && !head) {
       status = 405;
@@ -267,8 +268,15 @@ export class HttpServer {
       const mtimeUs = Math.round(mtime * 1e6);
       // ap_make_etag(): weak while the file is younger than a second at request time.
       const weak = Math.round(now * 1e6) - mtimeUs <= 1_000_000;
+      const etag = `${weak ? 'W/' : ''}"${body.length.toString(16)}-${mtimeUs.toString(16)}"`;
+      if (notModified(req, etag, Math.floor(mtime), nowSec)) {
+        status = 304;
+        reason = 'Not Modified';
+        body = new Uint8Array(0);
+        etag304 = etag;
+      }
       headers.push(['Last-Modified', imfDate(Math.floor(mtime))]);
-      headers.push(['ETag', `${weak ? 'W/' : ''}"${body.length.toString(16)}-${mtimeUs.toString(16)}"`]);
+      headers.push(['ETag', etag]);
       headers.push(['Accept-Ranges', 'bytes']);
       headers.push(['Content-Length', String(body.length)]);
       contentType = f.contentType ?? mimeType(path);
@@ -294,6 +302,12 @@ export class HttpServer {
       headers.push(['Connection', 'close']);
     }
     if (contentType !== undefined) headers.push(['Content-Type', contentType]);
+    if (etag304 !== undefined) {
+      // ap_http_header_filter: a 304 carries Date and Server, then only these of headers_out, in
+      // this order: Connection, Keep-Alive, ETag (no Last-Modified, length or type, no body).
+      const kept = (n: string): [string, string][] => headers.filter(([k]) => k === n);
+      headers.splice(2, headers.length - 2, ...kept('Connection'), ...kept('Keep-Alive'), ['ETag', etag304]);
+    }
 
     let text = `HTTP/1.1 ${status} ${reason}\r\n`;
     for (const [n, v] of headers) text += `${n}: ${v}\r\n`;
@@ -394,4 +408,21 @@ function mimeType(path: string): string | undefined {
 
 function fmtAddr(a: number): string {
   return `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`;
+}
+
+/**
+ * ap_meets_conditions for GET and HEAD of a file: If-None-Match (weak comparison, RFC 9110
+ * §13.1.2) decides when present; otherwise If-Modified-Since gives 304 when the file is not newer
+ * than the date and the date is not in the future (ap_condition_if_modified_since).
+ */
+function notModified(req: HttpRequest, etag: string, mtimeSec: number, nowSec: number): boolean {
+  const inm = getHeader(req, 'If-None-Match');
+  if (inm !== undefined) {
+    const opaque = (t: string): string => t.trim().replace(/^W\//, '');
+    return inm.trim() === '*' || inm.split(',').some((t) => opaque(t) === opaque(etag));
+  }
+  const ims = getHeader(req, 'If-Modified-Since');
+  if (ims === undefined) return false;
+  const imsSec = parseHttpDate(ims);
+  return imsSec !== undefined && imsSec >= mtimeSec && imsSec <= nowSec;
 }

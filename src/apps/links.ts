@@ -32,6 +32,8 @@ export interface LinksResult extends ProgramResult {
   localPort: number;
 }
 
+const urlKey = (u: HttpUrl): string => `${u.addr}:${u.port}${u.path}`;
+
 export const LINKS_SYSTEM = 'Linux 6.18.44-fc-v782 x86_64; GNU C 12.2';
 
 const ACCEPT_CHARSET =
@@ -39,8 +41,34 @@ const ACCEPT_CHARSET =
   'ISO-8859-10,ISO-8859-13,ISO-8859-14,ISO-8859-15,ISO-8859-16,windows-1250,windows-1251,windows-1252,windows-1256,' +
   'windows-1257,cp437,cp737,cp850,cp852,cp866,x-cp866-u,x-mac,x-mac-ce,x-kam-cs,koi8-r,koi8-u,koi8-ru,TCVN-5712,VISCII,utf-8';
 
-/** Links' request (http.c http_send_header). */
-export function linksRequest(u: HttpUrl, system = LINKS_SYSTEM, mode: 'dump' | 'text' = 'dump'): string {
+// Links' cache levels (sched.c NC_*): how hard a load bypasses the cache. Opening a URL loads it
+// at NC_CACHE; each ctrl+R goes one level up (session.c reload(ses, -1): ++reloadlevel).
+const NC_CACHE = 1;
+const NC_IF_MOD = 2;
+const NC_PR_NO_CACHE = 4;
+
+/** What Links' cache holds of a page, as far as the next request depends on it. */
+interface LinksCacheEntry {
+  status: number;
+  /** e->last_modified: the first response's Last-Modified, else its Date. */
+  lastModified: string | undefined;
+  response: HttpResponseInfo;
+}
+
+/**
+ * Links' request (http.c http_send_header). On a reload (`noCache` above NC_CACHE) of a page in
+ * its cache: If-Modified-Since with the cached Last-Modified at NC_IF_MOD (the first ctrl+R), and
+ * Pragma/Cache-Control no-cache from NC_PR_NO_CACHE (the third), both after Connection.
+ */
+export function linksRequest(
+  u: HttpUrl,
+  system = LINKS_SYSTEM,
+  mode: 'dump' | 'text' = 'dump',
+  cache: { noCache: number; lastModified?: string | undefined } = { noCache: NC_CACHE },
+): string {
+  let conditional = '';
+  if (cache.lastModified !== undefined && cache.noCache <= NC_IF_MOD) conditional += `If-Modified-Since: ${cache.lastModified}\r\n`;
+  if (cache.noCache >= NC_PR_NO_CACHE) conditional += 'Pragma: no-cache\r\nCache-Control: no-cache\r\n';
   return (
     `GET ${u.path} HTTP/1.1\r\n` +
     `Host: ${hostHeader(u)}\r\n` +
@@ -50,6 +78,7 @@ export function linksRequest(u: HttpUrl, system = LINKS_SYSTEM, mode: 'dump' | '
     'Accept-Encoding: gzip, deflate, br, zstd, bzip2, lzma, lzma2, lzip\r\n' +
     `Accept-Charset: ${ACCEPT_CHARSET}\r\n` +
     'Connection: keep-alive\r\n' +
+    conditional +
     '\r\n'
   );
 }
@@ -67,6 +96,10 @@ export class LinksBrowser {
   private pending: ((e: HttpClientEvent) => void) | null = null;
   private pendingConn: HttpClientConnection | null = null;
   private readonly render: (html: string) => string;
+  /** ses->reloadlevel. */
+  private reloadLevel = NC_CACHE;
+  /** The document cache, by URL (a links process keeps it until it quits). */
+  private readonly cache = new Map<string, LinksCacheEntry>();
 
   constructor(
     private readonly env: AppEnv,
@@ -99,6 +132,7 @@ export class LinksBrowser {
       return;
     }
     this.url = u;
+    this.reloadLevel = NC_CACHE;
     this.load(u, done);
   }
 
@@ -108,13 +142,15 @@ export class LinksBrowser {
       done({ stdout: '', stderr: 'No page to reload\n', exitCode: 1, reusedConnection: false, localPort: 0 });
       return;
     }
+    this.reloadLevel++;
     this.load(this.url, done);
   }
 
-  /** Closes every connection (the lab: quit links; the seed: ctrl+S). */
+  /** Closes every connection (the lab: quit links; the seed: ctrl+S); the process ends with its cache. */
   close(): void {
     for (const c of [...this.pool.values()]) this.drop(c);
     this.current = null;
+    this.cache.clear();
   }
 
   /** `links -dump URL`: load, print, exit (closing the connection). */
@@ -132,7 +168,12 @@ export class LinksBrowser {
     const pooled = this.pool.get(key);
     const reuse = pooled !== undefined && pooled.reusable && !pooled.busy;
     if (pooled !== undefined && !reuse) this.drop(pooled);
-    const request = linksRequest(u, this.o.system ?? LINKS_SYSTEM, this.o.mode ?? 'dump');
+    const cacheKey = urlKey(u);
+    const cached = this.cache.get(cacheKey);
+    const noCache = this.reloadLevel;
+    // http_send_header: no If-Modified-Since after an error page (code >= 400).
+    const lastModified = cached !== undefined && cached.status < 400 ? cached.lastModified : undefined;
+    const request = linksRequest(u, this.o.system ?? LINKS_SYSTEM, this.o.mode ?? 'dump', { noCache, lastModified });
     let answered = false;
     const finish = (r: LinksResult): void => {
       if (answered) return;
@@ -162,7 +203,7 @@ export class LinksBrowser {
         case 'idle-close':
           return;
         case 'response':
-          finish(this.page(e.response, reuse, conn.sock.localPort));
+          finish(this.page(this.remember(cacheKey, e.response), e.response.status, reuse, conn.sock.localPort));
           if (this.closesAfter(e.response)) this.drop(conn);
           return;
       }
@@ -189,9 +230,24 @@ export class LinksBrowser {
     return c.split(',').some((t) => t.trim() === 'close');
   }
 
-  private page(r: HttpResponseInfo, reused: boolean, port: number): LinksResult {
+  /**
+   * Updates the cache with a response and returns what Links shows: on 304 Not Modified the cached
+   * document (http_got_header ends the request with the cache entry kept).
+   */
+  private remember(key: string, r: HttpResponseInfo): HttpResponseInfo {
+    const old = this.cache.get(key);
+    if (r.status === 304 && old !== undefined) return old.response;
+    const lm = getHeader(r, 'Last-Modified');
+    // e->last_modified is kept unless the server now says another date (then the entry is new).
+    const keep = old !== undefined && old.lastModified !== undefined && (lm === undefined || lm.toLowerCase() === old.lastModified.toLowerCase());
+    const lastModified = keep ? old.lastModified : (lm ?? getHeader(r, 'Date'));
+    this.cache.set(key, { status: r.status, lastModified, response: r });
+    return r;
+  }
+
+  private page(r: HttpResponseInfo, status: number, reused: boolean, port: number): LinksResult {
     const text = utf8Text(r.body);
-    return { stdout: this.render(text), stderr: '', exitCode: 0, httpStatus: r.status, reusedConnection: reused, localPort: port };
+    return { stdout: this.render(text), stderr: '', exitCode: 0, httpStatus: status, reusedConnection: reused, localPort: port };
   }
 
   /** Removes a connection from the pool without closing it (it failed). */
