@@ -36,6 +36,9 @@ beforeAll(async () => {
     'ws_round-robin: iptables -t nat -L -v -n -x',
     'ws_random: iptables -t nat -L -v -n -x',
     'ws_ip: iptables -t nat -L -v -n -x',
+    'ws_round-robin: conntrack -L',
+    'ws_random: conntrack -L',
+    'ws_ip: conntrack -L',
   ], { start: '2026-11-28T12:37:25Z' });
   window = `frame.time_epoch >= ${stepStartEpoch(run, CURL5)} and frame.time_epoch <= ${stepEndEpoch(run, WGET) + 0.5}`;
 });
@@ -146,4 +149,25 @@ describe('e3: the switches\' counters after e1, 3 x 100 connections from client2
     expect(mask(out)).toBe(mask(real));
     expect(sum(out)).toBe(sum(real));
   });
+});
+
+describe('e3: the switches\' conntrack tables (every connection of the session still in TIME_WAIT)', () => {
+  for (const sw of ['ws_round-robin', 'ws_random', 'ws_ip']) {
+    it(`${sw}: the same entries as the reference, timeouts and ports aside${sw === 'ws_random' ? ' (and the randomly chosen servers)' : ''}`, () => {
+      const shape = (text: string): string[] =>
+        text.split('\n').filter((l) => l !== '' && !l.startsWith('conntrack v'))
+          .map((l) => {
+            let x = l
+              .replace(/^(tcp {6}6) (\d+) /, (_m, head: string, t: string) => `${head} ${Number(t) <= 120 ? 'T' : `bad-timeout-${t}`} `)
+              .replace(/sport=(\d+) dport=80 (.*) sport=80 dport=\1 /, 'sport=P dport=80 $2 sport=80 dport=P ');
+            if (sw === 'ws_random') x = x.replace(/ src=100\.0\.0\.[123] /, ' src=SERVER ');
+            return x;
+          })
+          .sort();
+      const out = run.steps.find((s) => s.host === sw && s.command === 'conntrack -L')?.output ?? '';
+      const real = shape(referenceText(`e3/conntrack/${sw}.txt`));
+      expect(real.length).toBeGreaterThan(99);
+      expect(shape(out)).toEqual(real);
+    });
+  }
 });
