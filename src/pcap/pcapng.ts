@@ -136,36 +136,60 @@ export class PcapngWriter {
     }
     const c = meta.comment;
     const comments: readonly string[] = c === undefined ? NO_COMMENTS : typeof c === 'string' ? [c] : c;
-    let optsLen = 0;
-    if (meta.direction !== undefined) optsLen += optionLen(4);
-    // Comments (NAT notes on every translated packet) are measured here and written straight into
-    // the buffer below: no encoded copy per packet.
-    for (let i = 0; i < comments.length; i++) optsLen += optionLen(utf8Length(comments[i]!));
-    if (optsLen > 0) optsLen += 4;
     const dataLen = bytes.length;
     const padded = pad4(dataLen);
-    const blockLen = 32 + padded + optsLen;
+    // Comments (NAT notes, on every translated packet) are encoded straight into the buffer, so
+    // their UTF-8 length is known only once written: room is reserved for the most they can take
+    // (3 bytes per UTF-16 unit) and the block length is filled in after them.
+    let optsMax = meta.direction !== undefined ? optionLen(4) : 0;
+    for (let i = 0; i < comments.length; i++) optsMax += 4 + pad4(3 * comments[i]!.length);
+    if (optsMax > 0) optsMax += 4;
     const hi = nanosHi(tsSec, tsFracNs);
     const lo = nanosLo(tsSec, tsFracNs);
     const out = this.out;
-    if (out.reserve(blockLen)) {
+    if (out.reserve(32 + padded + optsMax)) {
       const v = out.view;
+      const buf = out.buf;
       const w = out.pos;
       v.setUint32(w, PCAPNG_EPB, true);
-      v.setUint32(w + 4, blockLen, true);
       v.setUint32(w + 8, ifId, true);
       v.setUint32(w + 12, hi, true);
       v.setUint32(w + 16, lo, true);
       v.setUint32(w + 20, dataLen, true);
       v.setUint32(w + 24, meta.origLen ?? dataLen, true);
-      out.buf.set(bytes, w + 28);
+      buf.set(bytes, w + 28);
       let p = w + 28 + dataLen;
-      while (p < w + 28 + padded) out.buf[p++] = 0;
-      if (optsLen > 0) p = putPacketOptionsInto(out, p, meta.direction, comments);
+      while (p < w + 28 + padded) buf[p++] = 0;
+      if (optsMax > 0) {
+        if (meta.direction !== undefined) {
+          v.setUint16(p, EPB_FLAGS, true);
+          v.setUint16(p + 2, 4, true);
+          v.setUint32(p + 4, meta.direction === 'in' ? EPB_DIRECTION_INBOUND : EPB_DIRECTION_OUTBOUND, true);
+          p += 8;
+        }
+        for (let i = 0; i < comments.length; i++) {
+          const s = comments[i]!;
+          const d = p + 4;
+          const n = utf8.encodeInto(s, buf.subarray(d, d + 3 * s.length)).written;
+          v.setUint16(p, OPT_COMMENT, true);
+          v.setUint16(p + 2, n, true);
+          p = d + pad4(n);
+          for (let j = d + n; j < p; j++) buf[j] = 0;
+        }
+        v.setUint32(p, 0, true);
+        p += 4;
+      }
+      const blockLen = p + 4 - w;
+      v.setUint32(w + 4, blockLen, true);
       v.setUint32(p, blockLen, true);
       out.pos = p + 4;
     } else {
       // Larger than the buffer: a one-off block buffer, the sink gets it whole.
+      const encoded = comments.map((x) => utf8.encode(x));
+      let optsLen = meta.direction !== undefined ? optionLen(4) : 0;
+      for (const e of encoded) optsLen += optionLen(e.length);
+      if (optsLen > 0) optsLen += 4;
+      const blockLen = 32 + padded + optsLen;
       const tmp = new BufferedWriter(SINK_PASSTHROUGH, blockLen);
       const v = tmp.view;
       v.setUint32(0, PCAPNG_EPB, true);
@@ -177,7 +201,7 @@ export class PcapngWriter {
       v.setUint32(24, meta.origLen ?? dataLen, true);
       tmp.buf.set(bytes, 28);
       let p = 28 + padded;
-      if (optsLen > 0) p = putPacketOptionsInto(tmp, p, meta.direction, comments);
+      if (optsLen > 0) p = putPacketOptionsInto(tmp, p, meta.direction, encoded);
       v.setUint32(p, blockLen, true);
       out.append(tmp.buf);
     }
@@ -223,27 +247,7 @@ function putOptionInto(w: BufferedWriter, p: number, code: number, value: Uint8A
   return end;
 }
 
-/** UTF-8 length of `s`; equal to s.length exactly when `s` is ASCII (any other char takes 2+ bytes). */
-function utf8Length(s: string): number {
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 0x80) return utf8.encode(s).length;
-  return s.length;
-}
-
-/** A string option (opt_comment): ASCII copied a char code a byte, anything else encoded. */
-function putStringOptionInto(w: BufferedWriter, p: number, code: number, s: string): number {
-  const len = utf8Length(s);
-  if (len !== s.length) return putOptionInto(w, p, code, utf8.encode(s));
-  w.view.setUint16(p, code, true);
-  w.view.setUint16(p + 2, len, true);
-  const buf = w.buf;
-  const d = p + 4;
-  for (let i = 0; i < len; i++) buf[d + i] = s.charCodeAt(i);
-  const end = d + pad4(len);
-  for (let i = d + len; i < end; i++) buf[i] = 0;
-  return end;
-}
-
-function putPacketOptionsInto(w: BufferedWriter, p: number, dir: Direction | undefined, comments: readonly string[]): number {
+function putPacketOptionsInto(w: BufferedWriter, p: number, dir: Direction | undefined, comments: readonly Uint8Array[]): number {
   const v = w.view;
   if (dir !== undefined) {
     v.setUint16(p, EPB_FLAGS, true);
@@ -251,7 +255,7 @@ function putPacketOptionsInto(w: BufferedWriter, p: number, dir: Direction | und
     v.setUint32(p + 4, dir === 'in' ? EPB_DIRECTION_INBOUND : EPB_DIRECTION_OUTBOUND, true);
     p += 8;
   }
-  for (let i = 0; i < comments.length; i++) p = putStringOptionInto(w, p, OPT_COMMENT, comments[i]!);
+  for (const c of comments) p = putOptionInto(w, p, OPT_COMMENT, c);
   v.setUint32(p, 0, true);
   return p + 4;
 }
