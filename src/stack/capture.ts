@@ -59,35 +59,25 @@ const META_OUT: PacketMeta = { direction: 'out' };
 const utf8 = new TextEncoder();
 
 /**
- * Bounded text buffer in front of a sink (the trace), so memory stays flat. Text goes straight
- * into a fixed byte buffer: ASCII (every summary) one char code a byte, anything else through
- * the TextEncoder — no growing string to flatten and encode at each flush.
+ * Bounded text buffer in front of a sink (the trace), so memory stays flat. Each line is encoded
+ * straight into a fixed byte buffer (TextEncoder.encodeInto): no growing string to flatten and
+ * encode again at each flush.
  */
 class TextOut {
   private readonly buf = new Uint8Array(65536);
   private pos = 0;
   constructor(private readonly sink: ByteSink) {}
   write(s: string): void {
-    const n = s.length;
-    // A char code below 0x80 is one byte; anything else at most 3 (a surrogate pair: 4 for 2).
-    if (this.pos + 3 * n > this.buf.length) {
+    // UTF-8 takes at most 3 bytes per UTF-16 unit.
+    const max = 3 * s.length;
+    if (this.pos + max > this.buf.length) {
       this.flush();
-      if (3 * n > this.buf.length) {
+      if (max > this.buf.length) {
         this.sink.write(utf8.encode(s));
         return;
       }
     }
-    const buf = this.buf;
-    let p = this.pos;
-    for (let i = 0; i < n; i++) {
-      const c = s.charCodeAt(i);
-      if (c >= 0x80) {
-        p += utf8.encodeInto(s.slice(i), buf.subarray(p)).written;
-        break;
-      }
-      buf[p++] = c;
-    }
-    this.pos = p;
+    this.pos += utf8.encodeInto(s, this.buf.subarray(this.pos, this.pos + max)).written;
   }
   flush(): void {
     if (this.pos === 0) return;
@@ -164,12 +154,7 @@ export class Capture {
         const meta: PacketMeta = notes.length === 0 ? (dir === 'in' ? META_IN : META_OUT) : { direction: dir, comment: notes };
         merged.writePacket(ifId, sec, frac, frame, meta);
       }
-      if (trace !== null) {
-        trace.write(formatVirtualTime(t));
-        trace.write(dir === 'in' ? labelIn : labelOut);
-        trace.write(summarize(frame));
-        trace.write('\n');
-      }
+      if (trace !== null) trace.write(formatVirtualTime(t) + (dir === 'in' ? labelIn : labelOut) + summarize(frame) + '\n');
     };
     iface.addTap(tap);
     this.detachers.push(() => iface.removeTap(tap));
