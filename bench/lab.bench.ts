@@ -52,16 +52,21 @@ function workload(r: LabRun): number {
   let peakRss = 0;
   let peakHeap = 0;
   let readNs = 0n;
+  let readCpuUs = 0;
   const marks: string[] = [];
   const read = (label: string): void => {
     const t = process.hrtime.bigint();
+    const c = process.cpuUsage();
     gc();
     const m = process.memoryUsage();
     marks.push(`${label}: rss ${(m.rss / MB).toFixed(0)} MB, heap ${(m.heapUsed / MB).toFixed(1)} MB`);
     readNs += process.hrtime.bigint() - t;
+    const d = process.cpuUsage(c);
+    readCpuUs += d.user + d.system;
   };
   read('after boot');
   const t0 = process.hrtime.bigint();
+  const cpu0 = process.cpuUsage();
   let runs = 0;
   for (let round = 1; round <= ROUNDS; round++) {
     for (const vip of VIPS) {
@@ -78,10 +83,12 @@ function workload(r: LabRun): number {
   lab.finish();
   lab.close();
   const wall = Number(process.hrtime.bigint() - t0 - readNs) / 1e9;
+  const cpuUsed = process.cpuUsage(cpu0);
+  const cpu = (cpuUsed.user + cpuUsed.system - readCpuUs) / 1e6;
   const frames = capture.stats.interfaceFrames - f0;
   r.lines.push(
     `${runs} script runs, ${frames} interface frames (${capture.stats.domainFrames} domain frames), ${wall.toFixed(2)} s wall without the GC readings: ` +
-      `${(frames / wall / 1e3).toFixed(1)} k frames/s wall`,
+      `${(frames / wall / 1e3).toFixed(1)} k frames/s wall; ${cpu.toFixed(2)} s CPU: ${(frames / cpu / 1e3).toFixed(1)} k frames/s of CPU time`,
     `peak (sampled after each script run): rss ${(peakRss / MB).toFixed(0)} MB, heap ${(peakHeap / MB).toFixed(1)} MB; process maxRSS ${(process.resourceUsage().maxRSS / 1e3).toFixed(0)} MB`,
     `after a forced GC — ${marks.join('; ')}`,
   );
