@@ -147,3 +147,35 @@ describe.skipIf(!hasTshark())('idle keep-alive connection', () => {
     expect(closeProblems(next as Connection, '10.0.0.10')).toEqual([]);
   });
 });
+
+describe('conntrack TIME_WAIT on a switch lasts 120 s', () => {
+  let run: LabRun;
+  beforeAll(async () => {
+    run = await runLab([
+      'client1: for i in 1 2 3 4 5 6 7 8 9; do curl -s http://10.0.0.1/; done',
+      'sleep 117',
+      'ws_round-robin: conntrack -L',
+      'ws_round-robin: conntrack -L',
+      'ws_round-robin: conntrack -L',
+    ]);
+  });
+
+  it('the entries count down to 0 and are gone 120 s after each close', () => {
+    const listings = run.steps.filter((s) => s.command === 'conntrack -L');
+    const closedAt = run.steps[0]?.end ?? 0;
+    for (const l of listings) {
+      const timeouts = [...(l.output ?? '').matchAll(/^tcp {6}6 (\d+) TIME_WAIT /gm)].map((m) => Number(m[1]));
+      const left = 120 - (l.start - closedAt);
+      if (left > 0) {
+        expect(timeouts.length, `at ${l.start} s`).toBe(9);
+        // conntrack prints whole seconds left, rounded down; each entry's TIME_WAIT began at its
+        // connection's last ACK, up to 25 ms before the loop ended.
+        for (const t of timeouts) expect(t === Math.floor(left - 1e-6) || t === Math.floor(left + 0.025), `at ${l.start} s: ${t}`).toBe(true);
+      } else {
+        expect(timeouts, `at ${l.start} s`).toEqual([]);
+        expect(l.output).toContain('0 flow entries have been shown.');
+      }
+    }
+    expect(listings.map((l) => l.start - closedAt > 120)).toEqual([false, false, true]);
+  });
+});
