@@ -48,8 +48,11 @@ export function getHeader(msg: { headers: readonly HttpHeader[] }, name: string)
 }
 
 function latin1(b: Uint8Array, start: number, end: number): string {
+  // Eight bytes a fromCharCode call: ~2x faster than a concatenation per byte on header lines.
   let s = '';
-  for (let i = start; i < end; i++) s += String.fromCharCode(b[i]!);
+  let i = start;
+  for (; i + 8 <= end; i += 8) s += String.fromCharCode(b[i]!, b[i + 1]!, b[i + 2]!, b[i + 3]!, b[i + 4]!, b[i + 5]!, b[i + 6]!, b[i + 7]!);
+  for (; i < end; i++) s += String.fromCharCode(b[i]!);
   return s;
 }
 
@@ -251,7 +254,9 @@ export class HttpStreamParser {
 
   /** Index of the next LF at or after `from`, or -1. */
   private findLf(from: number): number {
-    for (let i = from; i < this.len; i++) if (this.buf[i] === 10) return i;
+    const buf = this.buf;
+    const len = this.len;
+    for (let i = from; i < len; i++) if (buf[i] === 10) return i;
     return -1;
   }
 
@@ -341,13 +346,15 @@ export class HttpStreamParser {
     // Find the blank line ending the header section, resuming where the last scan stopped.
     let i = Math.max(this.scanFrom, this.pos);
     let endLf = -1;
-    for (; i < this.len; i++) {
-      if (this.buf[i] !== 10) continue;
-      if (i + 1 < this.len && this.buf[i + 1] === 10) {
+    const buf = this.buf;
+    const len = this.len;
+    for (; i < len; i++) {
+      if (buf[i] !== 10) continue;
+      if (i + 1 < len && buf[i + 1] === 10) {
         endLf = i + 1;
         break;
       }
-      if (i + 2 < this.len && this.buf[i + 1] === 13 && this.buf[i + 2] === 10) {
+      if (i + 2 < len && buf[i + 1] === 13 && buf[i + 2] === 10) {
         endLf = i + 2;
         break;
       }
