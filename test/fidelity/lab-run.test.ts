@@ -179,3 +179,19 @@ describe('conntrack TIME_WAIT on a switch lasts 120 s', () => {
     expect(listings.map((l) => l.start - closedAt > 120)).toEqual([false, false, true]);
   });
 });
+
+describe.skipIf(!hasTshark())('a refused connection', () => {
+  let run: LabRun;
+  beforeAll(async () => {
+    run = await runLab(['ws_round-robin: curl -s http://100.0.0.1:81/']);
+  });
+
+  it('curl exits 7; the server answers the SYN with RST,ACK: IP ID 0, DF, TTL 64, window 0, no options', () => {
+    expect(run.steps[0]?.exitCode).toBe(7);
+    const frames = readFrames(join(run.dir, 'server1-eth0.pcap'), 'tcp');
+    expect(frames.map((f) => flags(f))).toEqual([0x02, 0x14]);
+    const rst = frames[1];
+    expect(rst?.ip).toMatchObject({ src: '100.0.0.1', id: 0, df: true, ttl: 64, len: 40 });
+    expect(rst?.tcp).toMatchObject({ window: 0, options: '', seqRaw: 0, ackRaw: ((frames[0]?.tcp?.seqRaw ?? 0) + 1) >>> 0 });
+  });
+});
