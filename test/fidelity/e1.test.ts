@@ -5,7 +5,7 @@
 // (conntrack).
 
 import { beforeAll, describe, expect, it } from 'vitest';
-import { hasTshark, requireTsharkOrSkip } from '../support/tshark.ts';
+import { requireTsharkOrSkip } from '../support/tshark.ts';
 import { connectionProblems, connections, distinct, perConnectionRandoms, portProblems } from './behaviour.ts';
 import {
   firstDifference, INTERFACES, lbsimPcap, normalize, readFrames, referencePcap, referenceText, runLab, stepEndEpoch, stepOutput,
@@ -55,13 +55,14 @@ describe('e1: per-packet match on every host interface', () => {
   }
 });
 
-describe.skipIf(!hasTshark())('e1: random values behave as on the real kernel', () => {
+describe('e1: random values behave as on the real kernel', () => {
   const sides = (): [string, Frame[]][] => [
     ['real', readFrames(referencePcap('e1', 'client1-eth0'), 'tcp')],
     ['lbsim', readFrames(lbsimPcap(run, 'client1-eth0'), 'tcp')],
   ];
 
-  it('ephemeral ports: even, 32768-60999, rising in steps of 2-16', () => {
+  it('ephemeral ports: even, 32768-60999, rising in steps of 2-16', (ctx) => {
+    requireTsharkOrSkip(ctx);
     for (const [side, frames] of sides()) {
       const conns = connections(frames);
       expect(conns.length, side).toBe(9);
@@ -69,7 +70,8 @@ describe.skipIf(!hasTshark())('e1: random values behave as on the real kernel', 
     }
   });
 
-  it('ISN, first TSval and IP ID start differ per connection; TSecr echoes, TSval rises, IP ID +1, SYN-ACK ID 0', () => {
+  it('ISN, first TSval and IP ID start differ per connection; TSecr echoes, TSval rises, IP ID +1, SYN-ACK ID 0', (ctx) => {
+    requireTsharkOrSkip(ctx);
     for (const [side, frames] of sides()) {
       const conns = connections(frames);
       const r = perConnectionRandoms(conns, '10.0.0.10');
@@ -78,7 +80,8 @@ describe.skipIf(!hasTshark())('e1: random values behave as on the real kernel', 
     }
   });
 
-  it('NAT: inside, source 100.0.0.4, the chosen server, the client port kept; seq, TSval and IP ID untouched, TTL one less', () => {
+  it('NAT: inside, source 100.0.0.4, the chosen server, the client port kept; seq, TSval and IP ID untouched, TTL one less', (ctx) => {
+    requireTsharkOrSkip(ctx);
     const pairs: [string, string, string][] = [
       ['real', referencePcap('e1', 'ws_round-robin-eth0'), referencePcap('e1', 'ws_round-robin-eth1')],
       ['lbsim', lbsimPcap(run, 'ws_round-robin-eth0'), lbsimPcap(run, 'ws_round-robin-eth1')],

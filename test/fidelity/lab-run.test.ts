@@ -4,7 +4,7 @@
 
 import { beforeAll, describe, expect, it } from 'vitest';
 import { lbsim } from '../cli/support.ts';
-import { hasTshark, tsharkFields } from '../support/tshark.ts';
+import { requireTsharkOrSkip, tsharkFields } from '../support/tshark.ts';
 import { connectionProblems, type Connection } from './behaviour.ts';
 import { INTERFACES, readFrames, runLab, type Frame, type LabRun } from './support.ts';
 import { mkdtempSync } from 'node:fs';
@@ -66,8 +66,9 @@ function closeProblems(c: Connection, client: string): string[] {
   return out;
 }
 
-describe.skipIf(!hasTshark())('the default lab run against LINUX.md', () => {
-  it('each client connection: SYN and SYN-ACK options and windows, one pure server ACK (first request), 3-packet close, TSecr/TSval/IP ID behaviour, TTL 64/63', () => {
+describe('the default lab run against LINUX.md', () => {
+  it('each client connection: SYN and SYN-ACK options and windows, one pure server ACK (first request), 3-packet close, TSecr/TSval/IP ID behaviour, TTL 64/63', (ctx) => {
+    requireTsharkOrSkip(ctx);
     let n = 0;
     for (const [iface, client] of CLIENTS) {
       for (const c of byTuple(readFrames(join(dir, `${iface}.pcap`), 'tcp'), client)) {
@@ -93,7 +94,8 @@ describe.skipIf(!hasTshark())('the default lab run against LINUX.md', () => {
     expect(n).toBeGreaterThan(600);
   });
 
-  it('Keep-Alive: max=100 on a connection\'s first response, one less on each following one', () => {
+  it('Keep-Alive: max=100 on a connection\'s first response, one less on each following one', (ctx) => {
+    requireTsharkOrSkip(ctx);
     for (const [iface] of CLIENTS) {
       const rows = tsharkFields(join(dir, `${iface}.pcap`), ['tcp.stream', 'http.response.line'], { filter: 'http.response' });
       const seen = new Map<string, number[]>();
@@ -114,7 +116,8 @@ describe.skipIf(!hasTshark())('the default lab run against LINUX.md', () => {
     }
   });
 
-  it('ARP: one broadcast request per host/neighbour pair; servers never ask for a switch, switches never for a client', () => {
+  it('ARP: one broadcast request per host/neighbour pair; servers never ask for a switch, switches never for a client', (ctx) => {
+    requireTsharkOrSkip(ctx);
     for (const iface of INTERFACES) {
       const asked = new Map<string, number>();
       for (const f of readFrames(join(dir, `${iface}.pcap`), 'arp.opcode == 1 and eth.dst == ff:ff:ff:ff:ff:ff')) {
@@ -130,13 +133,14 @@ describe.skipIf(!hasTshark())('the default lab run against LINUX.md', () => {
   });
 });
 
-describe.skipIf(!hasTshark())('idle keep-alive connection', () => {
+describe('idle keep-alive connection', () => {
   let run: LabRun;
   beforeAll(async () => {
     run = await runLab(['client1: links http://10.0.0.1/', 'sleep 6', 'client1: links reload', 'client1: links reload', 'client1: links close']);
   });
 
-  it('Apache closes it 5 s after the response (FIN,ACK; Links FIN,ACK; ACK) and the reload after 6 s opens a new connection', () => {
+  it('Apache closes it 5 s after the response (FIN,ACK; Links FIN,ACK; ACK) and the reload after 6 s opens a new connection', (ctx) => {
+    requireTsharkOrSkip(ctx);
     const conns = byTuple(readFrames(join(run.dir, 'client1-eth0.pcap'), 'tcp'), '10.0.0.10');
     expect(conns.length).toBe(2);
     const [idle, next] = conns;
@@ -180,13 +184,14 @@ describe('conntrack TIME_WAIT on a switch lasts 120 s', () => {
   });
 });
 
-describe.skipIf(!hasTshark())('a refused connection', () => {
+describe('a refused connection', () => {
   let run: LabRun;
   beforeAll(async () => {
     run = await runLab(['ws_round-robin: curl -s http://100.0.0.1:81/']);
   });
 
-  it('curl exits 7; the server answers the SYN with RST,ACK: IP ID 0, DF, TTL 64, window 0, no options', () => {
+  it('curl exits 7; the server answers the SYN with RST,ACK: IP ID 0, DF, TTL 64, window 0, no options', (ctx) => {
+    requireTsharkOrSkip(ctx);
     expect(run.steps[0]?.exitCode).toBe(7);
     const frames = readFrames(join(run.dir, 'server1-eth0.pcap'), 'tcp');
     expect(frames.map((f) => flags(f))).toEqual([0x02, 0x14]);
