@@ -133,6 +133,13 @@ export class LinksBrowser {
     }
     this.url = u;
     this.reloadLevel = NC_CACHE;
+    // load_url at NC_CACHE: a complete document in the cache is shown without asking the server
+    // (aggressive_cache, Links' default, ignores expiry).
+    const cached = this.cache.get(urlKey(u));
+    if (cached !== undefined) {
+      this.env.scheduler.after(0, () => done(this.page(cached.response, cached.status, false, this.localPort)));
+      return;
+    }
     this.load(u, done);
   }
 

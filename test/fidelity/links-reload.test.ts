@@ -71,3 +71,22 @@ describe('parseHttpDate (If-Modified-Since as apr_date_parse_http reads it)', ()
     expect(parseHttpDate('Mon, 32 Jan 2024 00:00:00 GMT')).toBeUndefined();
   });
 });
+
+describe('links: opening a URL already in its cache', () => {
+  let again: LabRun;
+  beforeAll(async () => {
+    again = await runLab(['client1: links http://10.0.0.1/', 'client1: links http://10.0.0.1/', 'client1: links close', 'client1: links http://10.0.0.1/']);
+  });
+
+  it('shows the cached page without a request (load_url at NC_CACHE); after quitting, asks again', (ctx) => {
+    requireTsharkOrSkip(ctx);
+    const pages = again.steps.filter((s) => s.command === 'links http://10.0.0.1/').map((s) => s.output);
+    expect(pages).toEqual([
+      '                        This reply comes from server 1!\n',
+      '                        This reply comes from server 1!\n',
+      '                        This reply comes from server 2!\n',
+    ]);
+    const requests = tsharkFields(lbsimPcap(again, 'client1-eth0'), ['tcp.stream'], { filter: 'http.request' });
+    expect(requests.map((r) => r['tcp.stream']?.[0])).toEqual(['0', '1']);
+  });
+});
