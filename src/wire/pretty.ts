@@ -8,7 +8,7 @@
 
 import { ipv4ToString, macToString } from './addr.ts';
 import { ARP_REPLY, ARP_REQUEST, parseArp } from './arp.ts';
-import { readU16 } from './bytes.ts';
+import { readU16, readU32 } from './bytes.ts';
 import { isWireError, type WireError } from './errors.ts';
 import { ETHERNET_HEADER_LEN, ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_VLAN, parseEthernet, type EthernetRepr } from './ethernet.ts';
 import {
@@ -23,7 +23,26 @@ import {
   parseIcmp,
 } from './icmp.ts';
 import { IP_PROTO_ICMP, IP_PROTO_TCP, IP_PROTO_UDP, Ipv4Packet, parseIpv4, type Ipv4Repr } from './ipv4.ts';
-import { parseTcp, tcpFlagsToString, TcpPacket, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type TcpOption } from './tcp.ts';
+import {
+  parseTcp,
+  tcpFlagsToString,
+  TcpField,
+  TcpPacket,
+  TCP_ACK,
+  TCP_FIN,
+  TCP_FLAGS_MASK,
+  TCP_HEADER_LEN,
+  TCP_OPT_EOL,
+  TCP_OPT_MSS,
+  TCP_OPT_NOP,
+  TCP_OPT_SACK,
+  TCP_OPT_SACK_PERMITTED,
+  TCP_OPT_TIMESTAMPS,
+  TCP_OPT_WSCALE,
+  TCP_RST,
+  TCP_SYN,
+  type TcpOption,
+} from './tcp.ts';
 import { parseUdp, UdpPacket } from './udp.ts';
 import { IcmpPacket } from './icmp.ts';
 
@@ -207,7 +226,85 @@ function summarizeIcmp(buf: Uint8Array, off: number, len: number, opts: Summariz
   return s;
 }
 
+/**
+ * formatTcpOptions(parseTcpOptions(buf, start, end)) read straight from the bytes, without the
+ * option objects (traces print the options of every segment); undefined where parseTcpOptions
+ * reports a framing error, so the caller takes the general path.
+ */
+function formatTcpOptionBytes(buf: Uint8Array, start: number, end: number, sackBase: number): string | undefined {
+  let s = '';
+  let first = true;
+  let i = start;
+  while (i < end) {
+    const type = buf[i]!;
+    let part: string;
+    if (type === TCP_OPT_EOL) return first ? 'eol' : s + ',eol';
+    if (type === TCP_OPT_NOP) {
+      part = 'nop';
+      i++;
+    } else {
+      if (i + 1 >= end) return undefined;
+      const l = buf[i + 1]!;
+      if (l < 2 || i + l > end) return undefined;
+      const d = i + 2;
+      if (type === TCP_OPT_MSS && l === 4) part = 'mss ' + readU16(buf, d);
+      else if (type === TCP_OPT_WSCALE && l === 3) part = 'wscale ' + buf[d]!;
+      else if (type === TCP_OPT_SACK_PERMITTED && l === 2) part = 'sackOK';
+      else if (type === TCP_OPT_TIMESTAMPS && l === 10) part = 'TS val ' + readU32(buf, d) + ' ecr ' + readU32(buf, d + 4);
+      else if (type === TCP_OPT_SACK && l >= 10 && (l - 2) % 8 === 0) {
+        part = `sack ${(l - 2) / 8} `;
+        for (let j = d; j < i + l; j += 8) part += `{${(readU32(buf, j) - sackBase) >>> 0}:${(readU32(buf, j + 4) - sackBase) >>> 0}}`;
+      } else {
+        let h = '';
+        for (let j = d; j < i + l; j++) h += buf[j]!.toString(16).padStart(2, '0');
+        part = `unknown-${type}${h === '' ? '' : ' 0x' + h}`;
+      }
+      i += l;
+    }
+    s = first ? part : s + ',' + part;
+    first = false;
+  }
+  return s;
+}
+
+/** summarizeTcp for a segment parseTcp accepts, read from the bytes; undefined otherwise. */
+function summarizeTcpFast(buf: Uint8Array, ip: Ipv4Repr, off: number, len: number, opts: SummarizeOptions): string | undefined {
+  if (len < TCP_HEADER_LEN) return undefined;
+  const doff = buf[off + TcpField.FLAGS]! >>> 4;
+  const hl = doff * 4;
+  if (doff < 5 || hl > len) return undefined;
+  const srcPort = readU16(buf, off + TcpField.SRC_PORT);
+  const dstPort = readU16(buf, off + TcpField.DST_PORT);
+  const flags = readU16(buf, off + TcpField.FLAGS) & TCP_FLAGS_MASK;
+  let seq = readU32(buf, off + TcpField.SEQ);
+  let ack = readU32(buf, off + TcpField.ACK);
+  let sackBase = 0;
+  if (opts.seq !== undefined) [seq, ack, sackBase] = opts.seq.relative(ip.src, srcPort, ip.dst, dstPort, flags, seq, ack);
+  let optText = '';
+  if (hl > TCP_HEADER_LEN) {
+    const t = formatTcpOptionBytes(buf, off + TCP_HEADER_LEN, off + hl, sackBase);
+    if (t === undefined) return undefined;
+    optText = t;
+  }
+  const dataLen = len - hl;
+  let s = 'IP ' + ipv4ToString(ip.src) + '.' + srcPort + ' > ' + ipv4ToString(ip.dst) + '.' + dstPort + ': Flags [' + tcpFlagsToString(flags) + ']';
+  if (dataLen > 0 || flags & (TCP_SYN | TCP_FIN | TCP_RST)) {
+    s += ', seq ' + seq;
+    if (dataLen > 0) s += ':' + ((seq + dataLen) >>> 0);
+  }
+  if (flags & TCP_ACK) s += ', ack ' + ack;
+  s += ', win ' + readU16(buf, off + TcpField.WINDOW);
+  if (flags & 0x20) s += ', urg ' + readU16(buf, off + TcpField.URGENT);
+  if (hl > TCP_HEADER_LEN) s += ', options [' + optText + ']';
+  s += ', length ' + dataLen;
+  if (dataLen > 0 && isHttpPort(srcPort, dstPort)) s += httpSuffix(buf.subarray(off + hl, off + len));
+  if (opts.checksums && !new TcpPacket(buf, off, len).verifyChecksum(ip.src, ip.dst)) s += ' [bad tcp cksum]';
+  return s;
+}
+
 function summarizeTcp(buf: Uint8Array, ip: Ipv4Repr, off: number, len: number, opts: SummarizeOptions): string {
+  const fast = summarizeTcpFast(buf, ip, off, len, opts);
+  if (fast !== undefined) return fast;
   const src = ipv4ToString(ip.src);
   const dst = ipv4ToString(ip.dst);
   const r = parseTcp(buf, off, len);
