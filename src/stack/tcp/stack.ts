@@ -15,7 +15,7 @@ import {
   type TcpRepr,
 } from '../../wire/index.ts';
 import { resolveTcpConfig, type TcpConfig } from './config.ts';
-import { EphemeralPorts } from './ports.ts';
+import { EphemeralPorts, PortUse, type PortCheck } from './ports.ts';
 import { TcpSecrets } from './secure.ts';
 import { readSegment, segSpace, seqAdd, seqGt, type SegIn } from './segment.ts';
 import { TcpSocket, type TcpError, type TcpHandlers, type TcpSocketOwner } from './socket.ts';
@@ -100,7 +100,7 @@ function sameTuple(c: Conn, localAddr: number, localPort: number, remoteAddr: nu
   return c.localPort === localPort && c.remotePort === remotePort && c.remoteAddr === remoteAddr && c.localAddr === localAddr;
 }
 
-export class TcpStack implements TcpSocketOwner {
+export class TcpStack implements TcpSocketOwner, PortCheck {
   readonly cfg: TcpConfig;
   readonly stats: TcpStats = {
     activeOpens: 0,
@@ -120,9 +120,9 @@ export class TcpStack implements TcpSocketOwner {
   private readonly conns = new Map<number, Conn | Conn[]>();
   /**
    * Local ports our active opens use towards each remote endpoint (remote addr * 65536 + port):
-   * the ephemeral-port scan tests a port with one array read instead of a table lookup.
+   * the ephemeral-port scan passes runs of them without a table lookup per port.
    */
-  private readonly portUse = new Map<number, Uint8Array>();
+  private readonly portUse = new Map<number, PortUse>();
   private readonly listeners = new Map<number, ListenerEntry[]>();
   private connCount = 0;
   private timeWaitCount = 0;
@@ -249,12 +249,7 @@ export class TcpStack implements TcpSocketOwner {
       this.scheduler.after(0, () => handlers.onError?.(dead, 'net-unreachable'));
       return dead;
     }
-    const use = this.portUse.get(dst * 65536 + dstPort);
-    const port =
-      opts.srcPort ??
-      this.ports.pick(src, dst, dstPort, (p) =>
-        use === undefined ? !this.listeners.has(p) : use[p] === 0 && !this.listeners.has(p) && this.lookup(src, p, dst, dstPort) === undefined,
-      );
+    const port = opts.srcPort ?? this.ports.pick(src, dst, dstPort, this.portUse.get(dst * 65536 + dstPort), this);
     if (port === undefined) throw new Error(`${this.env.hostName}: no free local port towards ${dst}:${dstPort} (EADDRNOTAVAIL)`);
     const sock = new TcpSocket(this, src, port, dst, dstPort);
     sock.handlers = handlers;
@@ -323,6 +318,12 @@ export class TcpStack implements TcpSocketOwner {
     }
   }
 
+  /** PortCheck: a port free in the destination's use record (`tracked`), or with no record yet. */
+  portUsable(src: number, port: number, dst: number, dport: number, tracked: boolean): boolean {
+    if (this.listeners.has(port)) return false;
+    return !tracked || this.lookup(src, port, dst, dport) === undefined;
+  }
+
   // ------------------------------------------------------------------ internals
 
   private lookup(localAddr: number, localPort: number, remoteAddr: number, remotePort: number): Conn | undefined {
@@ -368,10 +369,11 @@ export class TcpStack implements TcpSocketOwner {
     const k = c.remoteAddr * 65536 + c.remotePort;
     let use = this.portUse.get(k);
     if (use === undefined) {
-      use = new Uint8Array(65536);
+      use = new PortUse();
       this.portUse.set(k, use);
     }
-    use[c.localPort] = use[c.localPort]! + delta;
+    if (delta > 0) use.add(c.localPort);
+    else use.remove(c.localPort);
   }
 
   private dropTimeWait(tw: TimeWaitEntry): void {
