@@ -105,10 +105,9 @@ export class HttpClientConnection {
     let end = -1;
     for (let i = 0; i < d.length && end < 0; i++) {
       if (d[i] !== 10) continue;
-      const prev = (k: number): number => (i - k >= 0 ? d[i - k]! : held.charCodeAt(held.length - (k - i)));
       const avail = i + back;
-      if (avail >= 1 && prev(1) === 10) end = i + 1;
-      else if (avail >= 3 && prev(1) === 13 && prev(2) === 10 && prev(3) === 13) end = i + 1;
+      if (avail >= 1 && charBefore(d, held, i, 1) === 10) end = i + 1;
+      else if (avail >= 3 && charBefore(d, held, i, 1) === 13 && charBefore(d, held, i, 2) === 10 && charBefore(d, held, i, 3) === 13) end = i + 1;
     }
     this.rawHead = held + latin1Text(end < 0 ? d : d.subarray(0, end));
     if (end >= 0) this.headDone = true;
@@ -158,4 +157,12 @@ export class HttpClientConnection {
     }
     this.onEvent({ kind: 'error', error: e });
   }
+}
+
+/**
+ * The character `k` places before d[i], reaching back into `held` (the head text already kept)
+ * when the chunk does not go back that far. A module function: tsx names a closure made per call.
+ */
+function charBefore(d: Uint8Array, held: string, i: number, k: number): number {
+  return i - k >= 0 ? d[i - k]! : held.charCodeAt(held.length - (k - i));
 }

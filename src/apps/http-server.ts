@@ -152,11 +152,21 @@ export class HttpServer {
     };
     this.open.add(c);
     this.arm(c, this.o.timeoutNs);
+    // Method shorthand, not arrow properties: tsx would name each arrow (a property definition).
+    const server = this;
     return {
-      onData: (_s: TcpSocket, d: Uint8Array) => this.onData(c, d),
-      onPeerClose: () => this.onPeerClose(c),
-      onClosed: () => this.forget(c),
-      onError: () => this.forget(c),
+      onData(_s: TcpSocket, d: Uint8Array) {
+        server.onData(c, d);
+      },
+      onPeerClose() {
+        server.onPeerClose(c);
+      },
+      onClosed() {
+        server.forget(c);
+      },
+      onError() {
+        server.forget(c);
+      },
     };
   }
 

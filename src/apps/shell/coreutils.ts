@@ -129,78 +129,99 @@ const printf: Program = (p) => {
 
 /** test / [ : the expressions scripts use (string, integer and file tests, !, -a, -o). */
 function testExpr(p: Proc, args: string[]): number {
-  const num = (s: string): number | null => (/^\s*-?[0-9]+\s*$/.test(s) ? Number.parseInt(s, 10) : null);
-  const name = p.argv[0] === '[' ? '[' : 'test';
-  let i = 0;
-  const fail = (msg: string): never => {
-    throw new Error(`bash: ${name}: ${msg}`);
-  };
-  const primary = (): boolean => {
-    const a = args[i];
-    if (a === undefined) fail('argument expected');
+  if (args.length === 0) return 1;
+  const t = new TestExpr(p, args);
+  const v = t.orExpr();
+  if (t.i < args.length) t.fail(args.length > 3 ? 'too many arguments' : `${args[t.i] as string}: unary operator expected`);
+  return v ? 0 : 1;
+}
+
+function testNum(s: string): number | null {
+  return /^\s*-?[0-9]+\s*$/.test(s) ? Number.parseInt(s, 10) : null;
+}
+
+/**
+ * The recursive descent over test's arguments, as methods (tsx names every closure it makes, a
+ * property definition each, and test runs once per loop turn of the lab's scripts).
+ */
+class TestExpr {
+  i = 0;
+  private readonly name: string;
+  constructor(
+    private readonly p: Proc,
+    private readonly args: string[],
+  ) {
+    this.name = p.argv[0] === '[' ? '[' : 'test';
+  }
+
+  fail(msg: string): never {
+    throw new Error(`bash: ${this.name}: ${msg}`);
+  }
+
+  primary(): boolean {
+    const a = this.args[this.i];
+    if (a === undefined) this.fail('argument expected');
     if (a === '!') {
-      i++;
-      return !primary();
+      this.i++;
+      return !this.primary();
     }
     if (a === '(') {
-      i++;
-      const v = orExpr();
-      if (args[i++] !== ')') fail("`)' expected");
+      this.i++;
+      const v = this.orExpr();
+      if (this.args[this.i++] !== ')') this.fail("`)' expected");
       return v;
     }
-    const op = args[i + 1];
-    const b = args[i + 2];
+    const op = this.args[this.i + 1];
+    const b = this.args[this.i + 2];
     if (op !== undefined && b !== undefined && /^(=|==|!=|<|>|-eq|-ne|-lt|-le|-gt|-ge)$/.test(op)) {
-      i += 3;
+      this.i += 3;
       const sa = a as string;
       if (op === '=' || op === '==') return sa === b;
       if (op === '!=') return sa !== b;
       if (op === '<') return sa < b;
       if (op === '>') return sa > b;
-      const x = num(sa);
-      const y = num(b);
-      if (x === null) fail(`${sa}: integer expression expected`);
-      if (y === null) fail(`${b}: integer expression expected`);
+      const x = testNum(sa);
+      const y = testNum(b);
+      if (x === null) this.fail(`${sa}: integer expression expected`);
+      if (y === null) this.fail(`${b}: integer expression expected`);
       const xv = x as number;
       const yv = y as number;
       return op === '-eq' ? xv === yv : op === '-ne' ? xv !== yv : op === '-lt' ? xv < yv : op === '-le' ? xv <= yv : op === '-gt' ? xv > yv : xv >= yv;
     }
-    if (/^-[zneEfdrswx]$/.test(a as string) && args[i + 1] !== undefined) {
-      const arg = args[i + 1] as string;
-      i += 2;
+    if (/^-[zneEfdrswx]$/.test(a as string) && this.args[this.i + 1] !== undefined) {
+      const arg = this.args[this.i + 1] as string;
+      this.i += 2;
       switch (a) {
         case '-z': return arg === '';
         case '-n': return arg !== '';
-        case '-d': return p.shell.fs.isDirectory(p.shell.resolve(arg));
-        case '-s': return (p.shell.fs.read(p.shell.resolve(arg))?.length ?? 0) > 0;
-        default: return p.shell.fs.read(p.shell.resolve(arg)) !== undefined || p.shell.fs.isDirectory(p.shell.resolve(arg));
+        case '-d': return this.p.shell.fs.isDirectory(this.p.shell.resolve(arg));
+        case '-s': return (this.p.shell.fs.read(this.p.shell.resolve(arg))?.length ?? 0) > 0;
+        default: return this.p.shell.fs.read(this.p.shell.resolve(arg)) !== undefined || this.p.shell.fs.isDirectory(this.p.shell.resolve(arg));
       }
     }
-    i++;
+    this.i++;
     return (a as string) !== '';
-  };
-  const andExpr = (): boolean => {
-    let v = primary();
-    while (args[i] === '-a') {
-      i++;
-      const r = primary();
+  }
+
+  andExpr(): boolean {
+    let v = this.primary();
+    while (this.args[this.i] === '-a') {
+      this.i++;
+      const r = this.primary();
       v = v && r;
     }
     return v;
-  };
-  const orExpr = (): boolean => {
-    let v = andExpr();
-    while (args[i] === '-o') {
-      i++;
-      const r = andExpr();
+  }
+
+  orExpr(): boolean {
+    let v = this.andExpr();
+    while (this.args[this.i] === '-o') {
+      this.i++;
+      const r = this.andExpr();
       v = v || r;
     }
     return v;
-  };
-  if (args.length === 0) return 1;
-  const v = orExpr();
-  if (i < args.length) fail(args.length > 3 ? 'too many arguments' : `${args[i] as string}: unary operator expected`);
-  return v ? 0 : 1;
+  }
 }
 
 const test: Program = (p) => {

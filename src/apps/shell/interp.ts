@@ -49,9 +49,15 @@ export function concatBytes(chunks: readonly Uint8Array[]): Uint8Array {
 /** A sink that keeps what it is given. */
 export class Collector {
   private chunks: Uint8Array[] = [];
-  readonly sink: Sink = (c) => {
-    if (c.length > 0) this.chunks.push(c);
-  };
+  readonly sink: Sink;
+
+  constructor() {
+    // Assigned here, not as a field initializer: tsx keeps function names, and a named arrow
+    // costs a property definition each time one is made (one collector per pipeline stage).
+    this.sink = (c) => {
+      if (c.length > 0) this.chunks.push(c);
+    };
+  }
 
   bytes(): Uint8Array {
     return concatBytes(this.chunks);
@@ -252,68 +258,114 @@ function loopGoesOn(sh: ShellState): boolean {
   return true;
 }
 
+// The hot continuations below are methods of small run-state classes rather than named closures:
+// tsx keeps function names, so each named closure made at run time costs a property definition.
+
 export function runScript(sh: ShellState, script: Script, io: Io, k: K): void {
-  const items = script.items;
-  let i = 0;
-  const step = (status: number): void => {
-    if (interrupted(sh) || i >= items.length) {
-      k(sh.exitCode ?? sh.returnCode ?? status);
+  const run = new ScriptRun(sh, script.items, io, k);
+  sh.trampoline.run(() => run.step(sh.lastStatus));
+}
+
+/** A script's items, run one after the other. */
+class ScriptRun {
+  private i = 0;
+  constructor(
+    private readonly sh: ShellState,
+    private readonly items: AndOr[],
+    private readonly io: Io,
+    private readonly k: K,
+  ) {}
+
+  step(status: number): void {
+    const sh = this.sh;
+    if (interrupted(sh) || this.i >= this.items.length) {
+      this.k(sh.exitCode ?? sh.returnCode ?? status);
       return;
     }
-    const item = items[i++] as AndOr;
-    runAndOr(sh, item, io, (s) => sh.trampoline.run(() => step(s)));
-  };
-  sh.trampoline.run(() => step(sh.lastStatus));
+    const item = this.items[this.i++] as AndOr;
+    runAndOr(sh, item, this.io, (s) => sh.trampoline.run(() => this.step(s)));
+  }
 }
 
 function runAndOr(sh: ShellState, a: AndOr, io: Io, k: K): void {
-  let i = 0;
-  const next = (status: number): void => {
+  const run = new AndOrRun(sh, a, io, k);
+  runPipeline(sh, a.first, io, (s) => sh.trampoline.run(() => run.next(s)));
+}
+
+/** The pipelines of an && / || list after the first. */
+class AndOrRun {
+  private i = 0;
+  constructor(
+    private readonly sh: ShellState,
+    private readonly a: AndOr,
+    private readonly io: Io,
+    private readonly k: K,
+  ) {}
+
+  next(status: number): void {
+    const sh = this.sh;
+    const rest = this.a.rest;
     sh.lastStatus = status;
-    while (i < a.rest.length) {
-      const r = a.rest[i++] as AndOr['rest'][number];
+    while (this.i < rest.length) {
+      const r = rest[this.i++] as AndOr['rest'][number];
       if (interrupted(sh)) break;
       if ((r.op === '&&' && status === 0) || (r.op === '||' && status !== 0)) {
-        runPipeline(sh, r.pipeline, io, (s) => sh.trampoline.run(() => next(s)));
+        runPipeline(sh, r.pipeline, this.io, (s) => sh.trampoline.run(() => this.next(s)));
         return;
       }
     }
-    k(status);
-  };
-  runPipeline(sh, a.first, io, (s) => sh.trampoline.run(() => next(s)));
+    this.k(status);
+  }
 }
 
 function runPipeline(sh: ShellState, p: Pipeline, io: Io, k: K): void {
-  const finish = (status: number) => {
-    const s = p.negate ? (status === 0 ? 1 : 0) : status;
-    sh.lastStatus = s;
-    k(s);
-  };
   if (p.commands.length === 1) {
-    runCommandNode(sh, p.commands[0] as Command, io, finish);
+    runCommandNode(sh, p.commands[0] as Command, io, (status) => pipelineDone(sh, p, status, k));
     return;
   }
-  let stdin = io.stdin;
-  let i = 0;
+  new PipelineRun(sh, p, io, k).stage();
+}
+
+/** The stages of a pipeline of two or more commands. */
+class PipelineRun {
+  private stdin: Uint8Array;
+  private i = 0;
   // bash forks every stage at once; they run one after the other here (see the header).
-  const forkedAt = sh.clock.now();
-  const stage = (): void => {
-    const cmd = p.commands[i++] as Command;
-    const last = i === p.commands.length;
+  private readonly forkedAt: number;
+  constructor(
+    private readonly sh: ShellState,
+    private readonly p: Pipeline,
+    private readonly io: Io,
+    private readonly k: K,
+  ) {
+    this.stdin = io.stdin;
+    this.forkedAt = sh.clock.now();
+  }
+
+  stage(): void {
+    const { sh, p, io } = this;
+    const cmd = p.commands[this.i++] as Command;
+    const last = this.i === p.commands.length;
     const child = sh.child();
     // A stage of shell code (a loop, a group) forks its programs as it reaches them.
-    if (cmd.kind === 'simple') child.launchedAt = forkedAt;
+    if (cmd.kind === 'simple') child.launchedAt = this.forkedAt;
     const col = new Collector();
-    runCommandNode(child, cmd, { stdin, stdout: last ? io.stdout : col.sink, stderr: io.stderr }, (status) => {
+    runCommandNode(child, cmd, { stdin: this.stdin, stdout: last ? io.stdout : col.sink, stderr: io.stderr }, (status) => {
       if (last) {
-        sh.trampoline.run(() => finish(status));
+        sh.trampoline.run(() => pipelineDone(sh, p, status, this.k));
         return;
       }
-      stdin = col.bytes();
-      sh.trampoline.run(stage);
+      this.stdin = col.bytes();
+      sh.trampoline.run(() => this.stage());
     });
-  };
-  stage();
+  }
+}
+
+/** A pipeline's status: `!` negates it; it becomes $?. */
+function pipelineDone(sh: ShellState, p: Pipeline, status: number, k: K): void {
+  const s = p.negate ? (status === 0 ? 1 : 0) : status;
+  sh.lastStatus = s;
+  k(s);
 }
 
 function runCommandNode(sh: ShellState, c: Command, io: Io, k: K): void {
@@ -689,11 +741,23 @@ function withRedirects(sh: ShellState, redirects: Redirect[], io: Io, k: K, body
 }
 
 function runSimple(sh: ShellState, c: SimpleCommand, io: Io, k: K): void {
-  // Assignments and words are expanded before redirections are applied (bash order).
-  const assigns: Array<[string, string]> = [];
-  let ai = 0;
-  const nextAssign = (): void => {
-    if (ai >= c.assigns.length) {
+  new SimpleRun(sh, c, io, k).nextAssign();
+}
+
+/** A simple command: assignments and words are expanded before redirections are applied (bash order). */
+class SimpleRun {
+  private readonly assigns: Array<[string, string]> = [];
+  private ai = 0;
+  constructor(
+    private readonly sh: ShellState,
+    private readonly c: SimpleCommand,
+    private readonly io: Io,
+    private readonly k: K,
+  ) {}
+
+  nextAssign(): void {
+    const { sh, c, io, k, assigns } = this;
+    if (this.ai >= c.assigns.length) {
       expandWords(sh, c.words, io, (argv) => {
         if (argv.length === 0) {
           for (const [n, v] of assigns) sh.vars.set(n, v);
@@ -704,13 +768,12 @@ function runSimple(sh: ShellState, c: SimpleCommand, io: Io, k: K): void {
       });
       return;
     }
-    const a = c.assigns[ai++] as { name: string; value: Word };
+    const a = c.assigns[this.ai++] as { name: string; value: Word };
     expandWord(sh, a.value, io, false, (fields) => {
       assigns.push([a.name, fields.join('')]);
-      nextAssign();
+      this.nextAssign();
     });
-  };
-  nextAssign();
+  }
 }
 
 /** Runs a command (argv already expanded): a shell builtin, a program, or a script file. */
@@ -826,15 +889,20 @@ export function startProgram(sh: ShellState, program: Program, argv: string[], i
 
 function runProgram(sh: ShellState, program: Program, argv: string[], io: Io, k: K): void {
   let finished = false;
+  // Method shorthand, not arrow properties: tsx would name each arrow (a property definition).
   const proc: Proc = {
     argv,
     stdin: io.stdin,
     stdout: io.stdout,
     stderr: io.stderr,
     shell: sh,
-    out: (s) => io.stdout(bytes(s)),
-    err: (s) => io.stderr(bytes(s)),
-    done: (code) => {
+    out(s) {
+      io.stdout(bytes(s));
+    },
+    err(s) {
+      io.stderr(bytes(s));
+    },
+    done(code) {
       if (finished) throw new Error(`${argv[0] ?? '?'}: done() called twice`);
       finished = true;
       sh.trampoline.run(() => k(code));
@@ -870,19 +938,30 @@ export function runScriptText(sh: ShellState, name: string, source: string, args
 type Segment = { text: string; split: boolean; quoted: boolean } | { brk: true };
 
 function expandWords(sh: ShellState, words: Word[], io: Io, k: (fields: string[]) => void): void {
-  const out: string[] = [];
-  let i = 0;
-  const next = (): void => {
-    if (i >= words.length) {
-      k(out);
+  new WordsExpansion(sh, words, io, k).next();
+}
+
+/** Words expanded one after the other into one list of fields. */
+class WordsExpansion {
+  private readonly out: string[] = [];
+  private i = 0;
+  constructor(
+    private readonly sh: ShellState,
+    private readonly words: Word[],
+    private readonly io: Io,
+    private readonly k: (fields: string[]) => void,
+  ) {}
+
+  next(): void {
+    if (this.i >= this.words.length) {
+      this.k(this.out);
       return;
     }
-    expandWord(sh, words[i++] as Word, io, true, (fields) => {
-      out.push(...fields);
-      sh.trampoline.run(next);
+    expandWord(this.sh, this.words[this.i++] as Word, this.io, true, (fields) => {
+      this.out.push(...fields);
+      this.sh.trampoline.run(() => this.next());
     });
-  };
-  next();
+  }
 }
 
 function paramValue(sh: ShellState, name: string): string {
@@ -909,18 +988,32 @@ function paramValue(sh: ShellState, name: string): string {
 
 /** Expands one word into fields (split = false: one string, as for an assignment). */
 function expandWord(sh: ShellState, w: Word, io: Io, split: boolean, k: (fields: string[]) => void): void {
-  const segs: Segment[] = [];
-  let i = 0;
-  const next = (): void => {
-    if (i >= w.parts.length) {
-      k(split ? fieldsOf(segs) : [segs.map((s) => ('brk' in s ? ' ' : s.text)).join('')]);
+  new WordExpansion(sh, w, io, split, k).next();
+}
+
+/** One word's parts, expanded in order (a command substitution finishes later). */
+class WordExpansion {
+  private readonly segs: Segment[] = [];
+  private i = 0;
+  constructor(
+    private readonly sh: ShellState,
+    private readonly w: Word,
+    private readonly io: Io,
+    private readonly split: boolean,
+    private readonly k: (fields: string[]) => void,
+  ) {}
+
+  next(): void {
+    const { sh, w, io, segs } = this;
+    if (this.i >= w.parts.length) {
+      this.k(this.split ? fieldsOf(segs) : [segs.map((s) => ('brk' in s ? ' ' : s.text)).join('')]);
       return;
     }
-    const p = w.parts[i++] as Word['parts'][number];
+    const p = w.parts[this.i++] as Word['parts'][number];
     switch (p.kind) {
       case 'lit':
         segs.push({ text: p.text, split: false, quoted: p.quoted });
-        next();
+        this.next();
         return;
       case 'param':
         if (p.name === '@' && p.quoted) {
@@ -931,7 +1024,7 @@ function expandWord(sh: ShellState, w: Word, io: Io, split: boolean, k: (fields:
         } else {
           segs.push({ text: paramValue(sh, p.name), split: !p.quoted, quoted: p.quoted });
         }
-        next();
+        this.next();
         return;
       case 'arith': {
         const r = evalArith(sh, p.expr);
@@ -941,7 +1034,7 @@ function expandWord(sh: ShellState, w: Word, io: Io, split: boolean, k: (fields:
         } else {
           segs.push({ text: String(r), split: !p.quoted, quoted: p.quoted });
         }
-        next();
+        this.next();
         return;
       }
       case 'cmdsub': {
@@ -950,13 +1043,12 @@ function expandWord(sh: ShellState, w: Word, io: Io, split: boolean, k: (fields:
         runScript(child, p.script, { stdin: new Uint8Array(0), stdout: col.sink, stderr: io.stderr }, (status) => {
           sh.lastStatus = status;
           segs.push({ text: col.text().replace(/\n+$/, ''), split: !p.quoted, quoted: p.quoted });
-          sh.trampoline.run(next);
+          sh.trampoline.run(() => this.next());
         });
         return;
       }
     }
-  };
-  next();
+  }
 }
 
 function fieldsOf(segs: Segment[]): string[] {
