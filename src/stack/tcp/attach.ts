@@ -34,6 +34,9 @@ export function attachTcp(host: Host, config?: Partial<TcpConfig>): TcpStack {
           confirmNeighbour: p.confirmNeighbour,
         });
       },
+      sendIpv4Written: (p, w) => {
+        host.sendIpv4Written(p, w);
+      },
     },
     host.rng('tcp'),
     config,

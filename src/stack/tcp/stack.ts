@@ -14,6 +14,7 @@ import {
   verifyTcpChecksum,
   type TcpRepr,
 } from '../../wire/index.ts';
+import type { PayloadWriter } from '../host.ts';
 import { resolveTcpConfig, type TcpConfig } from './config.ts';
 import { EphemeralPorts, PortUse, type PortCheck } from './ports.ts';
 import { TcpSecrets } from './secure.ts';
@@ -40,6 +41,30 @@ export interface TcpEnv {
   /** The source address the host would use towards `dst` (route lookup); undefined: no route. */
   sourceAddressFor(dst: number): number | undefined;
   sendIpv4(pkt: TcpIpv4Packet): void;
+  /**
+   * Optional: sends like sendIpv4 but has `writer` write the segment straight into the frame
+   * (`pkt.payload` is empty and not read), saving an array and a copy per segment.
+   */
+  sendIpv4Written?(pkt: TcpIpv4Packet, writer: PayloadWriter): void;
+}
+
+const NO_PAYLOAD = new Uint8Array(0);
+
+/**
+ * The segment TcpStack.send hands to sendIpv4Written. One per stack, reused: the host calls
+ * writeTo before anything else that could send (hooks, delivery), so a nested send cannot
+ * overwrite it before it is written.
+ */
+class SegmentWriter implements PayloadWriter {
+  length = 0;
+  repr: TcpRepr | null = null;
+  src = 0;
+  dst = 0;
+
+  writeTo(buf: Uint8Array, off: number): void {
+    emitTcp(this.repr!, buf, off, this.src, this.dst);
+    this.repr = null;
+  }
 }
 
 export interface TcpListener {
@@ -126,6 +151,7 @@ export class TcpStack implements TcpSocketOwner, PortCheck {
   private readonly listeners = new Map<number, ListenerEntry[]>();
   private connCount = 0;
   private timeWaitCount = 0;
+  private readonly writer = new SegmentWriter();
 
   constructor(
     private readonly env: TcpEnv,
@@ -476,6 +502,17 @@ export class TcpStack implements TcpSocketOwner, PortCheck {
   }
 
   private send(src: number, dst: number, repr: TcpRepr, ipId: number, confirmNeighbour = false): void {
+    const env = this.env;
+    if (env.sendIpv4Written !== undefined) {
+      const w = this.writer;
+      w.length = tcpBufferLen(repr);
+      w.repr = repr;
+      w.src = src;
+      w.dst = dst;
+      this.stats.outSegs++;
+      env.sendIpv4Written({ src, dst, protocol: IP_PROTO_TCP, ipId, ttl: this.cfg.ttl, df: true, payload: NO_PAYLOAD, confirmNeighbour }, w);
+      return;
+    }
     const buf = new Uint8Array(tcpBufferLen(repr));
     emitTcp(repr, buf, 0, src, dst);
     this.stats.outSegs++;
