@@ -49,14 +49,22 @@ export class HttpClientConnection {
     port: number,
     private readonly onEvent: (e: HttpClientEvent) => void,
   ) {
+    // Method shorthand, not arrow properties: tsx would name each arrow (a property definition).
+    const conn = this;
     this.sock = env.tcp.connect(dst, port, {
-      onConnect: () => {
-        this.connected = true;
-        this.onEvent({ kind: 'connected' });
+      onConnect() {
+        conn.connected = true;
+        conn.onEvent({ kind: 'connected' });
       },
-      onData: (_s, d) => this.onData(d),
-      onPeerClose: () => this.onPeerClose(),
-      onError: (_s, e) => this.onError(e),
+      onData(_s, d) {
+        conn.onData(d);
+      },
+      onPeerClose() {
+        conn.onPeerClose();
+      },
+      onError(_s, e) {
+        conn.onError(e);
+      },
     });
   }
 

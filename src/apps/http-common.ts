@@ -174,8 +174,13 @@ export function wallClock(env: AppEnv): number {
 
 export function latin1Bytes(s: string): Uint8Array {
   const b = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) b[i] = s.charCodeAt(i) & 0xff;
+  latin1Into(s, b, 0);
   return b;
+}
+
+/** Writes `s` at buf[off...], a char code a byte (Latin-1): s.length bytes. */
+export function latin1Into(s: string, buf: Uint8Array, off: number): void {
+  for (let i = 0; i < s.length; i++) buf[off + i] = s.charCodeAt(i) & 0xff;
 }
 
 const UTF8_DECODER = new TextDecoder('utf-8');

@@ -7,7 +7,7 @@
 import type { Timer } from '../sim/index.ts';
 import type { TcpListener, TcpSocket } from '../stack/tcp/index.ts';
 import { HttpStreamParser, getHeader, isWireError, type HttpRequest } from '../wire/index.ts';
-import { clfDate, imfDate, latin1Bytes, parseHttpDate, wallClock, type AppEnv } from './http-common.ts';
+import { clfDate, imfDate, latin1Bytes, latin1Into, parseHttpDate, wallClock, type AppEnv } from './http-common.ts';
 
 export interface HttpFile {
   body: Uint8Array;
@@ -322,10 +322,10 @@ export class HttpServer {
     let text = `HTTP/1.1 ${status} ${reason}\r\n`;
     for (const [n, v] of headers) text += `${n}: ${v}\r\n`;
     text += '\r\n';
-    const headBytes = latin1Bytes(text);
-    const out = new Uint8Array(headBytes.length + (head ? 0 : body.length));
-    out.set(headBytes, 0);
-    if (!head) out.set(body, headBytes.length);
+    // The head's text goes straight into the segment's array (no separate head array and copy).
+    const out = new Uint8Array(text.length + (head ? 0 : body.length));
+    latin1Into(text, out, 0);
+    if (!head) out.set(body, text.length);
     // Apache hands headers and body to the kernel in one writev: one segment for a small page.
     c.sock.write(out);
 
