@@ -30,7 +30,11 @@ interface RunOptions {
   seed?: number;
   json?: boolean;
   strict?: boolean;
-  report?: Lang;
+  /** commander's --no-report: false; the report is written unless asked not to. */
+  report?: boolean;
+  lang?: Lang;
+  /** `lbsim report`: no transcript on stdout, just where the report is. */
+  quiet?: boolean;
 }
 
 /** Opens every capture file under `dir` (names from the stack: host-iface.pcap, domain-X.pcap, lab.pcapng, trace.txt). */
@@ -110,7 +114,7 @@ function runSteps(lab: Lab, steps: Step[], io: CliIo, opts: RunOptions): { outco
     const o = lab.runStep(step);
     outcomes.push(o);
     transcript += o.transcript;
-    if (!opts.json) {
+    if (!opts.json && !opts.quiet) {
       progress.clear();
       io.out(o.transcript);
     }
@@ -163,6 +167,34 @@ export function parseStepArg(arg: string, scenario: Scenario): Step {
 
 const seedOption = () => new Option('--seed <N>', 'root seed of every random stream (default: the scenario\'s)').argParser(parseSeed);
 
+/** `lbsim run` and `lbsim report`: boot, run the steps, write captures, listings and the report. */
+function runAndWrite(ctx: CommandContext, target: string | undefined, opts: RunOptions): void {
+  const scenario = loadTarget(target, ctx.io);
+  const seed = opts.seed ?? scenario.seed;
+  const outDir = opts.out ?? join('captures', scenario.name);
+  const { lab, files } = boot(scenario, seed, outDir);
+  try {
+    const { outcomes, transcript } = runSteps(lab, scenario.steps, ctx.io, opts);
+    lab.finish();
+    writeFileAtomic(join(outDir, 'console.txt'), transcript);
+    writeListings(lab, outDir);
+    lab.close();
+    if (opts.report !== false && files !== null) {
+      const built = buildReportFromRun(runOutputFromLab(lab, scenario, outcomes, files.read()), opts.lang ?? 'fr', { figuresDir: null });
+      writeFileAtomic(join(outDir, 'report.md'), built.markdown);
+      writeFileAtomic(join(outDir, 'report.html'), built.html);
+    }
+    finish(ctx, scenario, seed, outcomes, opts);
+    if (opts.quiet) ctx.io.out(`${join(outDir, 'report.html')}\n${join(outDir, 'report.md')}\n`);
+    else if (ctx.io.stderrIsTTY) ctx.io.err(`lbsim: wrote ${outDir}/\n`);
+  } catch (e) {
+    files?.abort();
+    throw e;
+  }
+}
+
+const langOption = () => new Option('--lang <LANG>', 'language of the lab report').choices(['fr', 'en']).default('fr');
+
 export const runCommands: CommandModule = (program, ctx, { examples }) => {
   program
     .command('run')
@@ -172,41 +204,34 @@ export const runCommands: CommandModule = (program, ctx, { examples }) => {
     .addOption(seedOption())
     .option('--json', 'print the steps as JSON (host, command, output, exit code, per-server counts) instead of the transcript')
     .option('--strict', 'exit 1 if a console command fails')
-    .addOption(new Option('--report [LANG]', 'also write the lab report (report.md, report.html) from the run').choices(['fr', 'en']).preset('fr'))
+    .addOption(langOption())
+    .option('--no-report', 'do not write the lab report')
     .addHelpText('after', `${examples([
       'lbsim run                                   # the lab: Q1, Q2, Q3; files in captures/netkit-loadbalancer/',
-      'lbsim run --report en --out /tmp/lb         # and the report answering Q1-Q3 from this run (report.html)',
+      'lbsim run --lang en --out /tmp/lb           # with the report (report.md, report.html) in English',
       'lbsim run --seed 7 --out /tmp/lb7           # another random split on ws_random',
       'lbsim run my-scenario.yaml --json | jq .steps[0]',
       'lbsim run ~/labs/netkit-lab_loadbalancer-ws # a Netkit lab folder, directly',
     ])}
 Files written: <host>-<iface>.pcap (what tcpdump on that interface sees), domain-<name>.pcap (every
 frame on the segment), lab.pcapng (all of them, nanosecond times, NAT decisions as packet comments),
-console.txt, iptables/<host>.txt and conntrack/<host>.txt (hosts with rules), trace.txt.
+console.txt, iptables/<host>.txt and conntrack/<host>.txt (hosts with rules), trace.txt, and the lab
+report answering Q1-Q3 from this run's own numbers: report.md and report.html (French unless --lang en).
 `)
-    .action((target: string | undefined, opts: RunOptions) => {
-      const scenario = loadTarget(target, ctx.io);
-      const seed = opts.seed ?? scenario.seed;
-      const outDir = opts.out ?? join('captures', scenario.name);
-      const { lab, files } = boot(scenario, seed, outDir);
-      try {
-        const { outcomes, transcript } = runSteps(lab, scenario.steps, ctx.io, opts);
-        lab.finish();
-        writeFileAtomic(join(outDir, 'console.txt'), transcript);
-        writeListings(lab, outDir);
-        lab.close();
-        if (opts.report !== undefined && files !== null) {
-          const built = buildReportFromRun(runOutputFromLab(lab, scenario, outcomes, files.read()), opts.report, { figuresDir: null });
-          writeFileAtomic(join(outDir, 'report.md'), built.markdown);
-          writeFileAtomic(join(outDir, 'report.html'), built.html);
-        }
-        finish(ctx, scenario, seed, outcomes, opts);
-        if (ctx.io.stderrIsTTY) ctx.io.err(`lbsim: wrote ${outDir}/\n`);
-      } catch (e) {
-        files?.abort();
-        throw e;
-      }
-    });
+    .action((target: string | undefined, opts: RunOptions) => runAndWrite(ctx, target, opts));
+
+  program
+    .command('report')
+    .description('run a scenario as `lbsim run` does and write the lab report (report.md, report.html) beside the captures')
+    .argument('[SCENARIO|LABDIR]', 'a scenario file or lab folder; default: the lab')
+    .option('-o, --out <DIR>', 'where to write the report and the captures (default: captures/<scenario name>/)')
+    .addOption(seedOption())
+    .addOption(langOption())
+    .addHelpText('after', examples([
+      'lbsim report                                # captures/netkit-loadbalancer/report.html, in French',
+      'lbsim report --lang en --seed 7 --out /tmp/lb7',
+    ]))
+    .action((target: string | undefined, opts: RunOptions) => runAndWrite(ctx, target, { ...opts, report: true, quiet: true }));
 
   program
     .command('exec')

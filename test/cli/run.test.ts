@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readCapture } from '../../src/pcap/index.ts';
@@ -86,7 +86,7 @@ describe('lbsim run', () => {
     expect(first.stderr).toBe('');
     expect(readdirSync(out).sort()).toEqual([
       'client1-eth0.pcap', 'client2-eth0.pcap', 'conntrack', 'console.txt', 'domain-A.pcap', 'domain-B.pcap', 'iptables', 'lab.pcapng',
-      'server1-eth0.pcap', 'server2-eth0.pcap', 'server3-eth0.pcap', 'trace.txt',
+      'report.html', 'report.md', 'server1-eth0.pcap', 'server2-eth0.pcap', 'server3-eth0.pcap', 'trace.txt',
       'ws_ip-eth0.pcap', 'ws_ip-eth1.pcap', 'ws_random-eth0.pcap', 'ws_random-eth1.pcap', 'ws_round-robin-eth0.pcap', 'ws_round-robin-eth1.pcap',
     ]);
     expect(readdirSync(join(out, 'iptables')).sort()).toEqual(['ws_ip.txt', 'ws_random.txt', 'ws_round-robin.txt']);
@@ -143,13 +143,34 @@ describe('lbsim run', () => {
     expect(counts(other.stdout, 'client1:~# ./count_server_replies.sh 10.0.0.1')).toBe(counts(first.stdout, 'client1:~# ./count_server_replies.sh 10.0.0.1'));
   });
 
-  it('--report en writes the lab report from the run beside the captures', async () => {
+  it('run writes the lab report beside the captures: French by default, --lang en, --no-report', async () => {
+    expect(readFileSync(join(out, 'report.md'), 'utf8')).toMatch(/^# Compte rendu/);
     const dir = tempDir();
-    const r = await lbsim('run', '--report', 'en', '--out', dir);
+    const r = await lbsim('run', '--lang', 'en', '--out', dir);
     expect(r.code).toBe(0);
     expect(readFileSync(join(dir, 'report.md'), 'utf8')).toMatch(/^# Lab report/);
     expect(readFileSync(join(dir, 'report.html'), 'utf8')).toContain('<svg');
-    expect((await lbsim('run', '--report', 'de')).code).toBe(2);
+    expect((await lbsim('run', '--lang', 'de')).code).toBe(2);
+    const bare = tempDir();
+    expect((await lbsim('run', '--no-report', '--out', bare)).code).toBe(0);
+    expect(existsSync(join(bare, 'report.md'))).toBe(false);
+    expect(existsSync(join(bare, 'console.txt'))).toBe(true);
+  });
+
+  it('lbsim report runs the scenario and prints where the report is; another seed changes its random rows', async () => {
+    const dir = tempDir();
+    const r = await lbsim('report', '--lang', 'en', '--seed', '2', '--out', dir);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe(`${join(dir, 'report.html')}\n${join(dir, 'report.md')}\n`);
+    const en2 = readFileSync(join(dir, 'report.md'), 'utf8');
+    expect(en2).toMatch(/^# Lab report/);
+    expect(existsSync(join(dir, 'ws_random-eth1.pcap'))).toBe(true);
+    const dir1 = tempDir();
+    expect((await lbsim('report', '--lang', 'en', '--out', dir1)).code).toBe(0);
+    const en1 = readFileSync(join(dir1, 'report.md'), 'utf8');
+    const randomRows = (md: string) => md.split('\n').filter((l) => l.includes('10.0.0.2') && /\| *\d+ *\|/.test(l)).join('\n');
+    expect(randomRows(en1)).not.toBe('');
+    expect(randomRows(en2)).not.toBe(randomRows(en1));
   });
 
   it('inspect --verify passes on the run\'s merged capture', async () => {
