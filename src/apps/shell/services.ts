@@ -81,16 +81,12 @@ export class CounterTaps {
       }
       if (frame.length < 14) return;
       const group = ((frame[0] as number) & 1) === 1;
-      let mine = true;
-      if (!group) {
-        const mac = (ref as Interface).mac;
-        for (let i = 0; i < 6; i++) {
-          if (frame[i] !== Math.floor(mac / 2 ** (8 * (5 - i))) % 256) {
-            mine = false;
-            break;
-          }
-        }
-      }
+      // A unicast frame counts when its destination MAC is ours (the 48 bits read as one number).
+      const mine =
+        group ||
+        ((frame[0] as number) * 256 + (frame[1] as number)) * 4294967296 +
+          ((((frame[2] as number) << 24) | ((frame[3] as number) << 16) | ((frame[4] as number) << 8) | (frame[5] as number)) >>> 0) ===
+          (ref as Interface).mac;
       if (mine) {
         c.rxPackets++;
         c.rxBytes += frame.length;
