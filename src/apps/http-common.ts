@@ -1,7 +1,7 @@
 // Small pieces the HTTP server and clients share: URLs, calendar dates from epoch seconds (no
 // Date: the simulation's clock is virtual), Latin-1 text, and the environment apps run in.
 
-import type { Scheduler } from '../sim/index.ts';
+import { civilFromEpoch, daysFromCivil, type Scheduler } from '../sim/index.ts';
 import type { TcpError, TcpStack } from '../stack/tcp/index.ts';
 import { tryIpv4FromString } from '../wire/index.ts';
 
@@ -72,41 +72,6 @@ export function hostHeader(u: HttpUrl): string {
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
-interface Civil {
-  year: number;
-  month: number; // 1..12
-  day: number;
-  weekday: number; // 0 = Sunday
-  hour: number;
-  minute: number;
-  second: number;
-}
-
-/** UTC calendar fields of an epoch second (Howard Hinnant's civil_from_days). */
-export function civilFromEpoch(epochSec: number): Civil {
-  const s = Math.floor(epochSec);
-  const days = Math.floor(s / 86400);
-  const secOfDay = s - days * 86400;
-  const z = days + 719468;
-  const era = Math.floor(z / 146097);
-  const doe = z - era * 146097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const month = mp < 10 ? mp + 3 : mp - 9;
-  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
-  return {
-    year,
-    month,
-    day,
-    weekday: (((days % 7) + 7 + 4) % 7), // 1970-01-01 was a Thursday
-    hour: Math.floor(secOfDay / 3600),
-    minute: Math.floor((secOfDay % 3600) / 60),
-    second: secOfDay % 60,
-  };
-}
-
 const p2 = (n: number): string => String(n).padStart(2, '0');
 
 /** RFC 9110 IMF-fixdate, as Apache's Date and Last-Modified: `Sat, 28 Nov 2026 12:49:52 GMT`. */
@@ -144,14 +109,7 @@ export function parseHttpDate(text: string): number | undefined {
   const d = Number(day);
   const [hh, mm, ss] = hms.map(Number) as [number, number, number];
   if (month < 0 || d < 1 || d > 31 || hh > 23 || mm > 59 || ss > 61) return undefined;
-  // Days from the civil date (H. Hinnant's days_from_civil), no Date: src/ is clock-free.
-  const y = month < 2 ? year - 1 : year;
-  const era = Math.floor(y / 400);
-  const yoe = y - era * 400;
-  const mp = (month + 10) % 12; // month is 0-based here
-  const doy = Math.floor((153 * mp + 2) / 5) + d - 1;
-  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
-  const days = era * 146097 + doe - 719468;
+  const days = daysFromCivil(year, month + 1, d); // month is 0-based here
   return days * 86400 + hh * 3600 + mm * 60 + ss;
 }
 

@@ -32,6 +32,6 @@ export { LinksBrowser, linksRequest, LINKS_SYSTEM } from './links.ts';
 export type { LinksOptions, LinksResult } from './links.ts';
 export { HttpClientConnection } from './http-client.ts';
 export type { HttpClientEvent, HttpResponseInfo } from './http-client.ts';
-export { parseHttpUrl, imfDate, isoLocalDate, civilFromEpoch } from './http-common.ts';
+export { parseHttpUrl, imfDate, isoLocalDate } from './http-common.ts';
 export type { AppEnv, ProgramResult, HttpUrl } from './http-common.ts';
 export { appEnvOf, wgetProgram, curlProgram, linksSession, linksDumpProgram, networkClients, parseWgetArgs, parseCurlArgs } from './programs.ts';

@@ -9,6 +9,7 @@ import { formatNumber, formatPercent, MESSAGES } from './messages.ts';
 import type { DnatRule, LabRunData, NatChain, Q1Case, Q2Run, Q3Switch, Vip } from './model.ts';
 import type { Expectation } from './stats.ts';
 import { addressInCidr, expectationFor } from './stats.ts';
+import { civilFromEpoch } from '../sim/index.ts';
 
 export interface ReportOptions {
   /** Where report.md finds the figures (the caller writes `figures[i].name + '.svg'` there); null: the
@@ -25,22 +26,9 @@ export interface BuiltReport {
 
 /** UTC civil time of an epoch second, without Date (H. Hinnant's days-to-civil algorithm). */
 export function utcString(epochSec: number): string {
-  const days = Math.floor(epochSec / 86400);
-  const secs = epochSec - days * 86400;
-  const z = days + 719468;
-  const era = Math.floor(z / 146097);
-  const doe = z - era * 146097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const m = mp < 10 ? mp + 3 : mp - 9;
-  const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+  const c = civilFromEpoch(epochSec);
   const two = (n: number): string => String(n).padStart(2, '0');
-  const hh = Math.floor(secs / 3600);
-  const mm = Math.floor((secs % 3600) / 60);
-  const ss = secs % 60;
-  return `${y}-${two(m)}-${two(d)} ${two(hh)}:${two(mm)}:${two(ss)} UTC`;
+  return `${c.year}-${two(c.month)}-${two(c.day)} ${two(c.hour)}:${two(c.minute)}:${two(c.second)} UTC`;
 }
 
 class ReportBuilder {

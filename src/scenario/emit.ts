@@ -3,6 +3,7 @@
 import { Document, isMap, isPair, isScalar, isSeq, Scalar, visit } from 'yaml';
 import { cidrToString, formatIpv4, macForIpv4 } from './addr.ts';
 import type { Scenario } from './model.ts';
+import { civilFromEpoch } from '../sim/index.ts';
 
 function seconds(ns: number): string {
   if (ns % 1_000_000_000 === 0) return `${ns / 1e9}s`;
@@ -12,20 +13,9 @@ function seconds(ns: number): string {
 }
 
 function startText(epochSec: number): string {
-  // civil_from_days (Howard Hinnant), the inverse of the loader's conversion.
-  const days = Math.floor(epochSec / 86400);
-  const secs = epochSec - days * 86400;
-  const z = days + 719468;
-  const era = Math.floor(z / 146097);
-  const doe = z - era * 146097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const m = mp < 10 ? mp + 3 : mp - 9;
-  const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+  const c = civilFromEpoch(epochSec);
   const p = (n: number, w = 2) => String(n).padStart(w, '0');
-  return `${p(y, 4)}-${p(m)}-${p(d)}T${p(Math.floor(secs / 3600))}:${p(Math.floor(secs / 60) % 60)}:${p(secs % 60)}Z`;
+  return `${p(c.year, 4)}-${p(c.month)}-${p(c.day)}T${p(c.hour)}:${p(c.minute)}:${p(c.second)}Z`;
 }
 
 export function scenarioToObject(s: Scenario): Record<string, unknown> {

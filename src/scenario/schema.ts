@@ -2,6 +2,7 @@
 // the loader checks files against it and `scenarioJsonSchema()` exports it for editors.
 import { z } from 'zod';
 import { isMac, parseCidrStrict, parseIpv4Strict } from './addr.ts';
+import { daysFromCivil } from '../sim/index.ts';
 
 export const HOST_NAME_FORM = 'a host name: letters, digits, "-" and "_", starting with a letter or digit';
 export const IFACE_FORM = 'an interface name eth0, eth1, …';
@@ -143,12 +144,3 @@ export function isValidStart(v: string): boolean {
   return d <= days;
 }
 
-// Howard Hinnant's days_from_civil.
-function daysFromCivil(y0: number, m: number, d: number): number {
-  const y = m <= 2 ? y0 - 1 : y0;
-  const era = Math.floor(y / 400);
-  const yoe = y - era * 400;
-  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
-  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
-  return era * 146097 + doe - 719468;
-}

@@ -10,4 +10,7 @@ export {
   sec,
   captureTimestamp,
   formatVirtualTime,
+  civilFromEpoch,
+  daysFromCivil,
+  type Civil,
 } from './clock.ts';

@@ -5,6 +5,7 @@
 
 import type { Backend, PortRange } from '../model.ts';
 import { PROTOCOLS_TEXT, SERVICES_TEXT } from './netbase.ts';
+import { civilFromEpoch } from '../../sim/index.ts';
 
 export const IPTABLES_VERSION = '1.8.9';
 
@@ -280,24 +281,9 @@ export function formatPolicyCount(n: number, exact: boolean): string {
 
 /** ctime() in UTC: `Sat Nov 28 12:47:57 2026` (civil-from-days arithmetic, no Date object). */
 export function ctimeUtc(epochSec: number): string {
-  const days = Math.floor(epochSec / 86400);
-  const secs = epochSec - days * 86400;
-  // Howard Hinnant's civil_from_days.
-  const z = days + 719468;
-  const era = Math.floor(z / 146097);
-  const doe = z - era * 146097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const month = mp < 10 ? mp + 3 : mp - 9;
-  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
-  const weekday = (((days % 7) + 7 + 4) % 7); // 1970-01-01 was a Thursday
+  const c = civilFromEpoch(epochSec);
   const names = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
   const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
   const p2 = (x: number): string => String(x).padStart(2, '0');
-  const h = Math.floor(secs / 3600);
-  const m = Math.floor((secs % 3600) / 60);
-  const sec = secs % 60;
-  return `${names[weekday]} ${months[month - 1]} ${String(day).padStart(2)} ${p2(h)}:${p2(m)}:${p2(sec)} ${year}`;
+  return `${names[c.weekday]} ${months[c.month - 1]} ${String(c.day).padStart(2)} ${p2(c.hour)}:${p2(c.minute)}:${p2(c.second)} ${c.year}`;
 }
