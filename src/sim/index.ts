@@ -1,5 +1,5 @@
 export { Scheduler, Timer } from './scheduler.ts';
-export { Rng, rngFor, hashSeedName, DEFAULT_SEED } from './rng.ts';
+export { Rng, rngFor, hashSeedName, fmix32, DEFAULT_SEED } from './rng.ts';
 export {
   DEFAULT_START_EPOCH_SEC,
   NS_PER_US,

@@ -11,7 +11,7 @@ import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 export const DEFAULT_SEED = 1;
 
 /** murmur3's 32-bit finaliser: spreads every input bit over the whole word. */
-function fmix32(h: number): number {
+export function fmix32(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;

@@ -3,16 +3,7 @@
 // function with words drawn from the host's seeded `<host>/tcp` stream, so the numbers look as
 // random as the kernel's and are identical for the same seed.
 
-import type { Rng } from '../../sim/index.ts';
-
-function fmix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
+import { fmix32, type Rng } from '../../sim/index.ts';
 
 /** A keyed 32-bit hash of up to four 32-bit words. */
 export function keyedHash(key: number, a: number, b: number, c: number, d: number): number {
